@@ -1,0 +1,83 @@
+package dev.ttrpc;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.ExtensionRegistryLite;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Turns messages of one type into bytes and back. ttRPC payloads are protobuf, so {@link
+ * #protobuf(MessageLite)} is what generated code uses; other encodings can implement this
+ * interface directly.
+ *
+ * <p>The transport asks for the exact size first, then serializes straight into its own (often
+ * direct) buffer, and parses straight from the received frame: no intermediate byte arrays.
+ * Implementations must be thread-safe and stateless.
+ */
+public interface Marshaller<T> {
+
+  /** The number of bytes {@link #serialize} will write for {@code value}. */
+  int serializedSize(T value);
+
+  /**
+   * Writes exactly {@link #serializedSize(Object) serializedSize(value)} bytes of {@code value} at
+   * {@code target}'s position, advancing it.
+   */
+  void serialize(T value, ByteBuffer target) throws IOException;
+
+  /**
+   * Parses one message from all remaining bytes of {@code source}. An empty buffer is the empty
+   * message. Must not keep a reference to {@code source}, whose memory is reused after return.
+   *
+   * @throws IOException if the bytes are not a valid message
+   */
+  T parse(ByteBuffer source) throws IOException;
+
+  /** The marshaller for a protobuf message type, given its default instance. */
+  static <T extends MessageLite> Marshaller<T> protobuf(T defaultInstance) {
+    requireNonNull(defaultInstance, "defaultInstance");
+    @SuppressWarnings("unchecked")
+    Parser<T> parser = (Parser<T>) defaultInstance.getParserForType();
+    return new ProtobufMarshaller<>(parser);
+  }
+
+  /** The protobuf marshaller behind {@link Marshaller#protobuf(MessageLite)}. */
+  final class ProtobufMarshaller<T extends MessageLite> implements Marshaller<T> {
+    private static final ExtensionRegistryLite NO_EXTENSIONS =
+        ExtensionRegistryLite.getEmptyRegistry();
+
+    private final Parser<T> parser;
+
+    private ProtobufMarshaller(Parser<T> parser) {
+      this.parser = parser;
+    }
+
+    @Override
+    public int serializedSize(T value) {
+      return value.getSerializedSize();
+    }
+
+    @Override
+    public void serialize(T value, ByteBuffer target) throws IOException {
+      CodedOutputStream out = CodedOutputStream.newInstance(target);
+      value.writeTo(out);
+      out.flush();
+    }
+
+    @Override
+    public T parse(ByteBuffer source) throws InvalidProtocolBufferException {
+      // Copies out of the frame's memory: the parsed message must outlive the buffer.
+      CodedInputStream in = CodedInputStream.newInstance(source);
+      in.enableAliasing(false);
+      T message = parser.parseFrom(in, NO_EXTENSIONS);
+      source.position(source.limit());
+      return message;
+    }
+  }
+}

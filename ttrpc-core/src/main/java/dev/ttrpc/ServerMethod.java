@@ -1,0 +1,82 @@
+package dev.ttrpc;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.ttrpc.ServerHandlers.BidiStreamingHandler;
+import dev.ttrpc.ServerHandlers.ClientStreamingHandler;
+import dev.ttrpc.ServerHandlers.ServerStreamingHandler;
+import dev.ttrpc.ServerHandlers.UnaryHandler;
+
+/**
+ * One method of a {@link ServiceDefinition}: its descriptor and the handler of the matching shape.
+ * Exactly one of the four handler accessors returns non-null, the one for {@link
+ * MethodDescriptor#type()}.
+ */
+public final class ServerMethod<Q, R> {
+  private final MethodDescriptor<Q, R> descriptor;
+  private final Object handler;
+
+  private ServerMethod(MethodDescriptor<Q, R> descriptor, Object handler, MethodType expected) {
+    this.descriptor = requireNonNull(descriptor, "descriptor");
+    this.handler = requireNonNull(handler, "handler");
+    if (descriptor.type() != expected) {
+      throw new IllegalArgumentException(
+          descriptor.fullMethodName() + " is " + descriptor.type() + ", not " + expected);
+    }
+  }
+
+  public static <Q, R> ServerMethod<Q, R> unary(
+      MethodDescriptor<Q, R> descriptor, UnaryHandler<Q, R> handler) {
+    return new ServerMethod<>(descriptor, handler, MethodType.UNARY);
+  }
+
+  public static <Q, R> ServerMethod<Q, R> serverStreaming(
+      MethodDescriptor<Q, R> descriptor, ServerStreamingHandler<Q, R> handler) {
+    return new ServerMethod<>(descriptor, handler, MethodType.SERVER_STREAMING);
+  }
+
+  public static <Q, R> ServerMethod<Q, R> clientStreaming(
+      MethodDescriptor<Q, R> descriptor, ClientStreamingHandler<Q, R> handler) {
+    return new ServerMethod<>(descriptor, handler, MethodType.CLIENT_STREAMING);
+  }
+
+  public static <Q, R> ServerMethod<Q, R> bidiStreaming(
+      MethodDescriptor<Q, R> descriptor, BidiStreamingHandler<Q, R> handler) {
+    return new ServerMethod<>(descriptor, handler, MethodType.BIDI_STREAMING);
+  }
+
+  public MethodDescriptor<Q, R> descriptor() {
+    return descriptor;
+  }
+
+  @SuppressWarnings("unchecked")
+  public UnaryHandler<Q, R> unaryHandler() {
+    return descriptor.type() == MethodType.UNARY ? (UnaryHandler<Q, R>) handler : null;
+  }
+
+  @SuppressWarnings("unchecked")
+  public ServerStreamingHandler<Q, R> serverStreamingHandler() {
+    return descriptor.type() == MethodType.SERVER_STREAMING
+        ? (ServerStreamingHandler<Q, R>) handler
+        : null;
+  }
+
+  @SuppressWarnings("unchecked")
+  public ClientStreamingHandler<Q, R> clientStreamingHandler() {
+    return descriptor.type() == MethodType.CLIENT_STREAMING
+        ? (ClientStreamingHandler<Q, R>) handler
+        : null;
+  }
+
+  @SuppressWarnings("unchecked")
+  public BidiStreamingHandler<Q, R> bidiStreamingHandler() {
+    return descriptor.type() == MethodType.BIDI_STREAMING
+        ? (BidiStreamingHandler<Q, R>) handler
+        : null;
+  }
+
+  @Override
+  public String toString() {
+    return "ServerMethod[" + descriptor + "]";
+  }
+}
