@@ -58,6 +58,7 @@ func Cases() []Case {
 		{Name: "empty_unary", Description: "EmptyCall returns an Empty", run: emptyUnary},
 		{Name: "large_unary", Description: "UnaryCall with a 271828-byte request and a 314159-byte response", run: largeUnary},
 		{Name: "status_code_and_message", Description: "UnaryCall asked to fail gets exactly 2 \"test status message\"", run: statusCodeAndMessage},
+		{Name: "special_status_message", Description: "a status message with whitespace, BMP and non-BMP characters comes back unchanged", run: specialStatusMessage},
 		{Name: "custom_metadata", Description: "request metadata (incl. a mixed-case and a repeated key) is echoed back", run: customMetadata},
 		{Name: "unimplemented_method", Description: "an unknown method gets 12 \"method UnimplementedCall\"", run: unimplementedMethod},
 		{Name: "unimplemented_service", Description: "an unknown service gets 12 \"service ttrpc.interop.UnimplementedService\"", run: unimplementedService},
@@ -127,6 +128,16 @@ func statusCodeAndMessage(ctx context.Context, env Env) error {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	const message = "test status message"
+	_, err := env.Client.UnaryCall(ctx, &SimpleRequest{
+		ResponseStatus: &EchoStatus{Code: int32(codes.Unknown), Message: message},
+	})
+	return expectStatus(err, codes.Unknown, message)
+}
+
+func specialStatusMessage(ctx context.Context, env Env) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	const message = "\t\ntest with whitespace\r\nand Unicode BMP \u263a and non-BMP \U0001f608\t\n"
 	_, err := env.Client.UnaryCall(ctx, &SimpleRequest{
 		ResponseStatus: &EchoStatus{Code: int32(codes.Unknown), Message: message},
 	})

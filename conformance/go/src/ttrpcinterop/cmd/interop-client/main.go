@@ -79,7 +79,12 @@ func main() {
 	if o.bench {
 		err = runBench(o)
 	} else {
-		err = runCases(o)
+		cases, selectErr := selectCases(o.testCases)
+		if selectErr != nil {
+			fmt.Fprintf(os.Stderr, "interop-client: %v\n", selectErr)
+			os.Exit(2)
+		}
+		err = runCases(o, cases)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "interop-client: %v\n", err)
@@ -102,11 +107,7 @@ func selectCases(names string) ([]interop.Case, error) {
 	return cases, nil
 }
 
-func runCases(o options) error {
-	cases, err := selectCases(o.testCases)
-	if err != nil {
-		return err
-	}
+func runCases(o options, cases []interop.Case) error {
 	client, err := interop.Dial(o.address)
 	if err != nil {
 		return err
