@@ -92,6 +92,8 @@ func Bench(ctx context.Context, clients []*Client, cfg BenchConfig) (BenchResult
 		}(clients[w%len(clients)])
 	}
 	wg.Wait()
+	// Calls started before stopAt finish after it; count the time they took.
+	elapsed := time.Since(measureFrom)
 	if firstErr != nil {
 		return BenchResult{}, firstErr
 	}
@@ -102,7 +104,7 @@ func Bench(ctx context.Context, clients []*Client, cfg BenchConfig) (BenchResult
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	return BenchResult{
 		Calls:   len(latencies),
-		Elapsed: cfg.Duration,
+		Elapsed: elapsed,
 		P50:     percentile(latencies, 50),
 		P99:     percentile(latencies, 99),
 	}, nil
