@@ -1,0 +1,157 @@
+package dev.ttrpc.shim;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.ttrpc.shim.sys.Errno;
+import dev.ttrpc.shim.sys.ErrnoException;
+import dev.ttrpc.shim.sys.Libc;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@code start} action: find or create the shim daemon serving a group and return its
+ * address, the way containerd's runc shim does it.
+ *
+ * <ol>
+ *   <li>Bind the group's socket natively (no unlink, so an existing socket reports {@code
+ *       EADDRINUSE}). In use and connectable: another daemon serves the group, reuse it. In use
+ *       but dead: unlink the stale file and bind again.
+ *   <li>Write the bundle's {@code address} file atomically.
+ *   <li>Spawn the daemon with {@code posix_spawn}: the shim's own command without an action, the
+ *       listening socket as fd 3, stdio on {@code /dev/null}, a new session, the bundle as cwd,
+ *       and an environment without JVM option variables (a JVM prints "Picked up ..." for them).
+ *       The daemon is not waited for: the socket already queues connections.
+ * </ol>
+ *
+ * <p>Stateless; one call per {@code start} process.
+ */
+public final class ShimStart {
+  /** Environment variables that make a JVM print to stderr or change its flags. */
+  public static final Set<String> JVM_OPTION_VARIABLES =
+      Set.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
+
+  /** System property naming the launcher to re-run for the daemon (set by the launcher script). */
+  public static final String LAUNCHER_PROPERTY = "dev.ttrpc.shim.launcher";
+
+  private ShimStart() {}
+
+  /** The outcome: the address to print, and whether an existing daemon was reused. */
+  public record Result(String address, boolean reused, int daemonPid) {}
+
+  /**
+   * Starts or reuses the daemon for the group.
+   *
+   * @param daemonCommand the command that runs this shim (without flags or action)
+   * @param daemonArgs the daemon's flags
+   * @param reply the text to print and write to {@code address} for a given address
+   */
+  public static Result start(
+      Path bundle,
+      String address,
+      List<String> daemonCommand,
+      List<String> daemonArgs,
+      Map<String, String> env,
+      java.util.function.UnaryOperator<String> reply)
+      throws IOException {
+    requireNonNull(bundle, "bundle");
+    Path socket = ShimSockets.socketPath(address);
+    Files.createDirectories(
+        socket.getParent(),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    int listener = -1;
+    for (int attempt = 0; listener < 0; attempt++) {
+      try {
+        listener = Libc.unixListen(socket, 128);
+      } catch (ErrnoException e) {
+        if (e.errno() != Errno.EADDRINUSE || attempt >= 2) {
+          throw e;
+        }
+        if (canConnect(socket)) {
+          writeAddressFile(bundle, reply.apply(address));
+          return new Result(address, true, 0);
+        }
+        Files.deleteIfExists(socket);
+      }
+    }
+    try {
+      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+      writeAddressFile(bundle, reply.apply(address));
+      List<String> argv = new java.util.ArrayList<>(daemonCommand);
+      argv.addAll(daemonArgs);
+      int pid =
+          Libc.spawn(
+              argv, daemonEnvironment(env), new Libc.SpawnOptions(bundle, Map.of(3, listener), true));
+      adjustOomScore(pid);
+      return new Result(address, false, pid);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(socket);
+      throw e;
+    } finally {
+      Libc.closeQuietly(listener);
+    }
+  }
+
+  /** Whether something accepts connections on the socket file. */
+  public static boolean canConnect(Path socket) {
+    try {
+      Libc.close(Libc.unixConnect(socket));
+      return true;
+    } catch (ErrnoException e) {
+      return false;
+    }
+  }
+
+  /** {@code env} without the JVM option variables. */
+  public static Map<String, String> daemonEnvironment(Map<String, String> env) {
+    Map<String, String> out = new LinkedHashMap<>(env);
+    out.keySet().removeAll(JVM_OPTION_VARIABLES);
+    return out;
+  }
+
+  /** Writes {@code bundle/address} atomically (temp file + rename), as containerd expects. */
+  public static void writeAddressFile(Path bundle, String content) throws IOException {
+    Path tmp = bundle.resolve(".address");
+    Files.writeString(tmp, content, StandardCharsets.UTF_8);
+    Files.move(tmp, bundle.resolve("address"), StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /**
+   * The command that runs this shim: the launcher named by {@link #LAUNCHER_PROPERTY}, else this
+   * JVM's executable and options (everything before the program arguments {@code ownArgs}).
+   */
+  public static List<String> selfCommand(int ownArgCount) {
+    String launcher = System.getProperty(LAUNCHER_PROPERTY, "");
+    if (!launcher.isEmpty()) {
+      return List.of(launcher);
+    }
+    ProcessHandle.Info info = ProcessHandle.current().info();
+    String cmd = info.command().orElseThrow(() -> new IllegalStateException("no own command"));
+    String[] args = info.arguments().orElse(new String[0]);
+    List<String> out = new java.util.ArrayList<>();
+    out.add(cmd);
+    out.addAll(List.of(args).subList(0, Math.max(0, args.length - ownArgCount)));
+    return out;
+  }
+
+  /** Gives the daemon containerd's OOM score + 1 (containerd is our parent), best effort. */
+  private static void adjustOomScore(int daemonPid) {
+    try {
+      long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
+      String score =
+          Files.readString(Path.of("/proc/" + parent + "/oom_score_adj")).trim();
+      int adj = Math.min(1000, Integer.parseInt(score) + 1);
+      Files.writeString(Path.of("/proc/" + daemonPid + "/oom_score_adj"), Integer.toString(adj));
+    } catch (IOException | NumberFormatException e) {
+      // Best effort, as in the runc shim: the daemon runs fine with the default score.
+    }
+  }
+}
