@@ -1,0 +1,2 @@
+#!/bin/sh
+exec "${JAVA_HOME:+$JAVA_HOME/bin/}java" ${PROTOC_GEN_TTRPC_JAVA_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto} -jar "$0" "$@"
