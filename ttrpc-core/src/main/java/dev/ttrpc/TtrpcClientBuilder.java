@@ -1,0 +1,110 @@
+package dev.ttrpc;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.ttrpc.internal.client.ClientConfig;
+import dev.ttrpc.internal.client.ClientConnection;
+import dev.ttrpc.internal.wire.Wire;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+
+/**
+ * Configures and opens a {@link TtrpcClient} connection.
+ *
+ * <p>Defaults: maximum message size 4 MiB (4194304 bytes of frame data, Go's limit), connect
+ * timeout 10 s, no interceptors, asynchronous calls completed on the connection's I/O thread.
+ *
+ * <p>Not thread-safe; a builder may be reused to open several connections.
+ */
+public final class TtrpcClientBuilder {
+  private String address;
+  private int maxMessageSize = Wire.DEFAULT_MAX_MESSAGE_SIZE;
+  private final List<ClientInterceptor> interceptors = new ArrayList<>();
+  private final List<Runnable> onClose = new ArrayList<>();
+  private Duration connectTimeout = Duration.ofSeconds(10);
+  private Executor callbackExecutor;
+
+  TtrpcClientBuilder() {}
+
+  /**
+   * The server address: {@code unix:///path/to.sock}, a plain socket path, or {@code
+   * unix://@name} for a Linux abstract socket.
+   */
+  public TtrpcClientBuilder address(String address) {
+    this.address = requireNonNull(address, "address");
+    return this;
+  }
+
+  /**
+   * The largest frame data this client sends or accepts, in bytes (default 4194304). Larger
+   * requests fail locally with {@code RESOURCE_EXHAUSTED}; larger responses fail only their call.
+   */
+  public TtrpcClientBuilder maxMessageSize(int maxMessageSize) {
+    if (maxMessageSize < 64) {
+      throw new IllegalArgumentException("maxMessageSize too small: " + maxMessageSize);
+    }
+    this.maxMessageSize = maxMessageSize;
+    return this;
+  }
+
+  /** Adds interceptors; the first one added is the outermost (sees each call first). */
+  public TtrpcClientBuilder intercept(ClientInterceptor... interceptors) {
+    for (ClientInterceptor i : requireNonNull(interceptors, "interceptors")) {
+      this.interceptors.add(requireNonNull(i, "interceptor"));
+    }
+    return this;
+  }
+
+  /**
+   * Adds a callback run once when the connection closes, for whatever reason, after every pending
+   * call has failed. Callbacks run in the order added, on a thread of their own; {@link
+   * TtrpcClient#closeFuture()} completes after the last one.
+   */
+  public TtrpcClientBuilder onClose(Runnable callback) {
+    onClose.add(requireNonNull(callback, "callback"));
+    return this;
+  }
+
+  /** Bound on establishing the connection (default 10 s). */
+  public TtrpcClientBuilder connectTimeout(Duration timeout) {
+    requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("connectTimeout must be positive: " + timeout);
+    }
+    this.connectTimeout = timeout;
+    return this;
+  }
+
+  /**
+   * The executor that completes futures of asynchronous calls. Without one they complete on the
+   * connection's I/O thread: continuations attached to them must then not block.
+   */
+  public TtrpcClientBuilder callbackExecutor(Executor executor) {
+    this.callbackExecutor = requireNonNull(executor, "executor");
+    return this;
+  }
+
+  /**
+   * Opens the connection.
+   *
+   * @throws IOException if it cannot be established
+   * @throws IllegalStateException if no address was set
+   */
+  public TtrpcClient connect() throws IOException {
+    if (address == null) {
+      throw new IllegalStateException("address not set");
+    }
+    return ClientConnection.connect(
+        new ClientConfig(
+            address,
+            maxMessageSize,
+            interceptors,
+            onClose,
+            connectTimeout,
+            callbackExecutor,
+            1));
+  }
+}

@@ -1,0 +1,419 @@
+package dev.ttrpc.internal.client;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.ttrpc.BidiStreamCall;
+import dev.ttrpc.CallOptions;
+import dev.ttrpc.ClientInterceptor;
+import dev.ttrpc.ClientStreamCall;
+import dev.ttrpc.Deadline;
+import dev.ttrpc.MethodDescriptor;
+import dev.ttrpc.MethodType;
+import dev.ttrpc.ServerStreamCall;
+import dev.ttrpc.Status;
+import dev.ttrpc.StatusException;
+import dev.ttrpc.TtrpcClient;
+import dev.ttrpc.internal.DefaultExecutors;
+import dev.ttrpc.internal.transport.Transport;
+import dev.ttrpc.internal.wire.FrameDecoder;
+import dev.ttrpc.internal.wire.FrameEncoder;
+import dev.ttrpc.internal.wire.MessageTooLargeException;
+import dev.ttrpc.internal.wire.Oversized;
+import dev.ttrpc.internal.wire.Wire;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.internal.PlatformDependent;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A ttRPC client connection.
+ *
+ * <p>Threading: callers serialize their request into a pooled direct buffer on their own thread
+ * and queue it; the connection's event loop drains the queue, gives each new call the next odd
+ * stream id, writes every queued frame and flushes once per batch. The stream table, the id
+ * counter and all frame handling are confined to the event loop, so reading never waits for
+ * writing and no lock is held anywhere across I/O. Responses are decoded on the event loop.
+ */
+public final class ClientConnection implements TtrpcClient {
+  private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+
+  static final Status CLOSED = Status.of(Status.Code.UNAVAILABLE, "ttrpc: closed");
+  static final Status STREAM_IDS_EXHAUSTED =
+      Status.of(
+          Status.Code.RESOURCE_EXHAUSTED,
+          "ttrpc: stream ids exhausted on this connection (0xFFFFFFFF used), open a new one");
+
+  private final ClientConfig config;
+  private final int maxMessageSize;
+  private final ClientInterceptor[] interceptors;
+  private final Map<MethodDescriptor<?, ?>, byte[]> routes = new ConcurrentHashMap<>();
+  private final Queue<Outbound> outbound = PlatformDependent.newMpscQueue();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Runnable drainTask = this::drain;
+  private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+  private volatile boolean closed;
+  private Channel channel;
+  private EventLoop eventLoop;
+
+  // Confined to the event loop.
+  private final IntObjectHashMap<ClientStream> streams = new IntObjectHashMap<>();
+  private long nextStreamId;
+
+  private ClientConnection(ClientConfig config) {
+    this.config = config;
+    this.maxMessageSize = config.maxMessageSize();
+    this.interceptors = config.interceptors().toArray(new ClientInterceptor[0]);
+    this.nextStreamId = config.firstStreamId();
+  }
+
+  /** Connects to the configured address. */
+  public static ClientConnection connect(ClientConfig config) throws IOException {
+    ClientConnection connection = new ClientConnection(config);
+    ChannelFuture connected =
+        Transport.clientBootstrap()
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    ch.pipeline()
+                        .addLast(new FrameDecoder(connection.maxMessageSize), connection.new Handler());
+                  }
+                })
+            .connect(Transport.address(config.address()));
+    connected.awaitUninterruptibly();
+    if (!connected.isSuccess()) {
+      Throwable cause = connected.cause();
+      throw cause instanceof IOException
+          ? (IOException) cause
+          : new IOException("cannot connect to " + config.address() + ": " + cause, cause);
+    }
+    connection.channel = connected.channel();
+    connection.eventLoop = connection.channel.eventLoop();
+    return connection;
+  }
+
+  @Override
+  public <Q, R> R call(MethodDescriptor<Q, R> method, Q request, CallOptions options) {
+    CompletableFuture<R> future = callAsync(method, request, options);
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      throw asStatusException(e.getCause());
+    } catch (CancellationException e) {
+      throw Status.CANCELLED.withMessage("ttrpc: call cancelled").asException(e);
+    } catch (InterruptedException e) {
+      future.cancel(false);
+      Thread.currentThread().interrupt();
+      throw Status.CANCELLED.withMessage("ttrpc: interrupted").asException(e);
+    }
+  }
+
+  @Override
+  public <Q, R> CompletableFuture<R> callAsync(
+      MethodDescriptor<Q, R> method, Q request, CallOptions options) {
+    requireNonNull(method, "method");
+    requireNonNull(request, "request");
+    requireNonNull(options, "options");
+    if (method.type() != MethodType.UNARY) {
+      throw new IllegalArgumentException(method + " is not a unary method");
+    }
+    return interceptors.length == 0
+        ? startUnary(method, request, options)
+        : intercept(0, method, request, options);
+  }
+
+  private <Q, R> CompletableFuture<R> intercept(
+      int index, MethodDescriptor<Q, R> method, Q request, CallOptions options) {
+    if (index == interceptors.length) {
+      return startUnary(method, request, options);
+    }
+    try {
+      return interceptors[index].interceptUnary(
+          method, request, options, (q, o) -> intercept(index + 1, method, q, o));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private <Q, R> CompletableFuture<R> startUnary(
+      MethodDescriptor<Q, R> method, Q request, CallOptions options) {
+    requireNonNull(request, "request");
+    Deadline deadline = options.deadline();
+    UnaryCall<R> call = new UnaryCall<>(this, method, deadline, config.callbackExecutor());
+    if (closed) {
+      call.completeExceptionally(CLOSED.asException());
+      return call;
+    }
+    long timeoutNano = 0;
+    if (deadline != null) {
+      timeoutNano = deadline.remainingNanos();
+      if (timeoutNano <= 0) {
+        call.completeExceptionally(
+            Status.of(Status.Code.DEADLINE_EXCEEDED, "context deadline exceeded").asException());
+        return call;
+      }
+    }
+    ByteBuf frame;
+    try {
+      frame =
+          FrameEncoder.request(
+              channel.alloc(),
+              0,
+              0,
+              route(method),
+              method.requestMarshaller(),
+              request,
+              timeoutNano,
+              options.metadata(),
+              maxMessageSize);
+    } catch (MessageTooLargeException e) {
+      call.completeExceptionally(
+          Status.of(Status.Code.RESOURCE_EXHAUSTED, e.getMessage()).asException());
+      return call;
+    } catch (IOException | RuntimeException e) {
+      call.completeExceptionally(
+          Status.of(Status.Code.INTERNAL, "ttrpc: error marshaling payload: " + e.getMessage())
+              .asException(e));
+      return call;
+    }
+    call.send(frame);
+    return call;
+  }
+
+  @Override
+  public <Q, R> ClientStreamCall<Q, R> clientStream(
+      MethodDescriptor<Q, R> method, CallOptions options) {
+    throw streamingUnsupported();
+  }
+
+  @Override
+  public <Q, R> ServerStreamCall<R> serverStream(
+      MethodDescriptor<Q, R> method, Q request, CallOptions options) {
+    throw streamingUnsupported();
+  }
+
+  @Override
+  public <Q, R> BidiStreamCall<Q, R> bidiStream(MethodDescriptor<Q, R> method, CallOptions options) {
+    throw streamingUnsupported();
+  }
+
+  private static StatusException streamingUnsupported() {
+    return Status.UNIMPLEMENTED.withMessage("streaming not supported yet").asException();
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed || !channel.isActive();
+  }
+
+  @Override
+  public CompletableFuture<Void> closeFuture() {
+    return closeFuture;
+  }
+
+  @Override
+  public void close() {
+    ChannelFuture f = channel.close();
+    if (!eventLoop.inEventLoop()) {
+      f.awaitUninterruptibly();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TtrpcClient[" + config.address() + (closed ? ", closed" : "") + "]";
+  }
+
+  // ---- event-loop plumbing -------------------------------------------------------------------
+
+  EventLoop eventLoop() {
+    return eventLoop;
+  }
+
+  /** Runs {@code task} on the event loop; dropped if the loop is gone (nothing left to do). */
+  void execute(Runnable task) {
+    try {
+      eventLoop.execute(task);
+    } catch (RejectedExecutionException e) {
+      log.debug("ttrpc: event loop gone, dropping task", e);
+    }
+  }
+
+  /** Hands {@code op} to the event loop, which writes queued frames in order and flushes once. */
+  void enqueue(Outbound op) {
+    outbound.offer(op);
+    if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
+      try {
+        eventLoop.execute(drainTask);
+      } catch (RejectedExecutionException e) {
+        closed = true;
+        abortQueued();
+      }
+    }
+  }
+
+  private void drain() {
+    drainScheduled.set(false);
+    boolean wrote = false;
+    Outbound op;
+    while ((op = outbound.poll()) != null) {
+      if (closed) {
+        op.abort(CLOSED);
+      } else {
+        try {
+          wrote |= op.writeTo(this);
+        } catch (RuntimeException e) {
+          log.warn("ttrpc: failed to write a frame", e);
+          op.abort(Status.of(Status.Code.INTERNAL, "ttrpc: " + e));
+        }
+      }
+    }
+    if (wrote) {
+      channel.flush();
+    }
+  }
+
+  private void abortQueued() {
+    Outbound op;
+    while ((op = outbound.poll()) != null) {
+      op.abort(CLOSED);
+    }
+  }
+
+  /** Gives {@code stream} the next id and enters it in the table; false once ids run out. */
+  boolean register(ClientStream stream) {
+    long id = nextStreamId;
+    if (id > Wire.MAX_STREAM_ID) {
+      return false;
+    }
+    nextStreamId = id + 2;
+    stream.streamId = (int) id;
+    streams.put(stream.streamId, stream);
+    return true;
+  }
+
+  void unregister(ClientStream stream) {
+    if (stream.streamId != 0 && streams.get(stream.streamId) == stream) {
+      streams.remove(stream.streamId);
+    }
+  }
+
+  /** Writes a whole frame without flushing; the drain flushes once per batch. */
+  void write(ByteBuf frame) {
+    channel.write(frame, channel.voidPromise());
+  }
+
+  /** The next stream id that will be assigned (for tests). */
+  long nextStreamIdForTest() {
+    return nextStreamId;
+  }
+
+  private static StatusException asStatusException(Throwable t) {
+    if (t instanceof StatusException) {
+      return (StatusException) t;
+    }
+    return Status.fromThrowable(t).asException(t);
+  }
+
+  private void onClosed() {
+    closed = true;
+    List<ClientStream> pending = new ArrayList<>(streams.values());
+    streams.clear();
+    for (ClientStream s : pending) {
+      s.fail(CLOSED);
+    }
+    abortQueued();
+    List<Runnable> callbacks = config.onClose();
+    if (callbacks.isEmpty()) {
+      closeFuture.complete(null);
+      return;
+    }
+    DefaultExecutors.blockingTasks()
+        .execute(
+            () -> {
+              for (Runnable r : callbacks) {
+                try {
+                  r.run();
+                } catch (RuntimeException e) {
+                  log.warn("ttrpc: on-close callback failed", e);
+                }
+              }
+              closeFuture.complete(null);
+            });
+  }
+
+  /** Inbound side: frames to their streams, connection loss to everyone. */
+  private final class Handler extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof ByteBuf) {
+        ByteBuf frame = (ByteBuf) msg;
+        ClientStream stream = streams.get(Wire.streamId(frame));
+        if (stream == null) {
+          if (log.isDebugEnabled()) {
+            log.debug(
+                "ttrpc: received message on inactive stream {} (type {}), dropped",
+                Wire.unsignedStreamId(Wire.streamId(frame)),
+                Wire.type(frame));
+          }
+          frame.release();
+          return;
+        }
+        stream.onFrame(frame);
+      } else if (msg instanceof Oversized) {
+        Oversized event = (Oversized) msg;
+        ClientStream stream = streams.get(event.streamId());
+        if (stream != null) {
+          stream.onOversized(event);
+        } else {
+          log.debug("ttrpc: oversized message on inactive stream {} dropped", event.streamId());
+        }
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      onClosed();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      log.debug("ttrpc: client connection error, closing", cause);
+      ctx.close();
+    }
+  }
+
+  private byte[] route(MethodDescriptor<?, ?> method) {
+    byte[] route = routes.get(method);
+    if (route == null) {
+      route = FrameEncoder.route(method.serviceName(), method.methodName());
+      routes.put(method, route);
+    }
+    return route;
+  }
+}

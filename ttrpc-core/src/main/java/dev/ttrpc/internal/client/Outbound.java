@@ -1,0 +1,17 @@
+package dev.ttrpc.internal.client;
+
+import dev.ttrpc.Status;
+
+/**
+ * Something a caller thread hands to the connection's event loop to be written: the first frame
+ * of a new call (which is given its stream id at that moment, so ids reach the wire in increasing
+ * order) or a later frame of a stream.
+ */
+interface Outbound {
+
+  /** Writes (without flushing) on the event loop; returns whether anything was written. */
+  boolean writeTo(ClientConnection connection);
+
+  /** The connection is gone before this could be written: fail and release. */
+  void abort(Status status);
+}

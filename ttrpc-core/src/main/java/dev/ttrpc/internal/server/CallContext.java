@@ -1,0 +1,116 @@
+package dev.ttrpc.internal.server;
+
+import dev.ttrpc.Deadline;
+import dev.ttrpc.Metadata;
+import dev.ttrpc.MethodDescriptor;
+import dev.ttrpc.PeerCredentials;
+import dev.ttrpc.ServerCallContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The context of one server call. Cancelled (once) when the handler returns, when the deadline
+ * passes, when the connection is lost or the server forcibly closed; listeners run on the thread
+ * that cancels.
+ */
+final class CallContext implements ServerCallContext {
+  private static final Logger log = LoggerFactory.getLogger(CallContext.class);
+
+  private final MethodDescriptor<?, ?> method;
+  private final Metadata metadata;
+  private final Optional<Deadline> deadline;
+  private final PeerCredentials peer;
+  private volatile boolean cancelled;
+  private List<Runnable> listeners;
+
+  CallContext(
+      MethodDescriptor<?, ?> method, Metadata metadata, Deadline deadline, PeerCredentials peer) {
+    this.method = method;
+    this.metadata = metadata;
+    this.deadline = Optional.ofNullable(deadline);
+    this.peer = peer;
+  }
+
+  /** The deadline for {@code timeoutNano} counted from {@code arrivalNanos}, or null for none. */
+  static Deadline deadlineFor(long timeoutNano, long arrivalNanos) {
+    if (timeoutNano == 0) {
+      return null;
+    }
+    return Deadline.afterNanos(timeoutNano - (System.nanoTime() - arrivalNanos));
+  }
+
+  @Override
+  public MethodDescriptor<?, ?> method() {
+    return method;
+  }
+
+  @Override
+  public Metadata metadata() {
+    return metadata;
+  }
+
+  @Override
+  public Optional<Deadline> deadline() {
+    return deadline;
+  }
+
+  @Override
+  public PeerCredentials peer() {
+    return peer;
+  }
+
+  @Override
+  public boolean isCancelled() {
+    if (cancelled) {
+      return true;
+    }
+    if (deadline.isPresent() && deadline.get().isExpired()) {
+      cancel();
+      return true;
+    }
+    return false;
+  }
+
+  @Override
+  public void addCancellationListener(Runnable listener) {
+    synchronized (this) {
+      if (!cancelled) {
+        if (listeners == null) {
+          listeners = new ArrayList<>(2);
+        }
+        listeners.add(listener);
+        return;
+      }
+    }
+    runListener(listener);
+  }
+
+  /** Cancels the context and runs its listeners; idempotent. */
+  void cancel() {
+    List<Runnable> toRun;
+    synchronized (this) {
+      if (cancelled) {
+        return;
+      }
+      cancelled = true;
+      toRun = listeners;
+      listeners = null;
+    }
+    if (toRun != null) {
+      for (Runnable r : toRun) {
+        runListener(r);
+      }
+    }
+  }
+
+  private static void runListener(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      log.warn("ttrpc: cancellation listener failed", e);
+    }
+  }
+}

@@ -1,0 +1,334 @@
+package dev.ttrpc.internal.server;
+
+import dev.ttrpc.MethodType;
+import dev.ttrpc.PeerCredentials;
+import dev.ttrpc.Status;
+import dev.ttrpc.internal.wire.EnvelopeReader;
+import dev.ttrpc.internal.wire.FrameEncoder;
+import dev.ttrpc.internal.wire.MalformedEnvelopeException;
+import dev.ttrpc.internal.wire.Oversized;
+import dev.ttrpc.internal.wire.RequestEnvelope;
+import dev.ttrpc.internal.wire.Wire;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.internal.PlatformDependent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One accepted connection: validates and routes frames, starts calls, writes their answers.
+ *
+ * <p>Threading: frames are handled on the channel's event loop, which owns the stream table and
+ * the id and shutdown state. Handlers run on the server's executor and queue their encoded
+ * answers; the event loop drains that queue, writes each answer (at most one terminal frame per
+ * stream) and flushes once per batch. During a graceful shutdown the connection keeps serving
+ * the calls it has, refuses new ones with UNAVAILABLE, and closes after the last answer is
+ * flushed.
+ */
+final class ServerConnection extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
+
+  static final String ODD_IDS = "StreamID must be odd for client initiated streams";
+  static final String INCREASING_IDS = "StreamID cannot be re-used and must increment";
+  static final String SERVER_CLOSED = "ttrpc: server closed";
+
+  private final ServerImpl server;
+  private final Channel channel;
+  private final PeerCredentials peer;
+  private final int maxMessageSize;
+  private final Queue<Object> completions = PlatformDependent.newMpscQueue();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Runnable drainTask = this::drainCompletions;
+
+  // Confined to the event loop.
+  private final IntObjectHashMap<ServerStream> streams = new IntObjectHashMap<>();
+  private long lastStreamId;
+  private boolean draining;
+  private boolean closing;
+  private boolean needsFlush;
+
+  ServerConnection(ServerImpl server, Channel channel, PeerCredentials peer) {
+    this.server = server;
+    this.channel = channel;
+    this.peer = peer;
+    this.maxMessageSize = server.maxMessageSize();
+  }
+
+  ByteBufAllocator alloc() {
+    return channel.alloc();
+  }
+
+  int maxMessageSize() {
+    return maxMessageSize;
+  }
+
+  Channel channel() {
+    return channel;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof ByteBuf) {
+      onFrame((ByteBuf) msg);
+    } else if (msg instanceof Oversized) {
+      Oversized event = (Oversized) msg;
+      replyError(event.streamId(), Status.Code.RESOURCE_EXHAUSTED, event.message());
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void onFrame(ByteBuf frame) {
+    boolean handedOff = false;
+    try {
+      int streamId = Wire.streamId(frame);
+      int type = Wire.type(frame);
+      if (type == Wire.TYPE_REQUEST) {
+        handedOff = onRequest(frame, streamId);
+      } else if ((streamId & 1) == 0) {
+        // Go checks parity before looking at the type.
+        replyError(streamId, Status.Code.INVALID_ARGUMENT, ODD_IDS);
+      } else if (type == Wire.TYPE_DATA) {
+        handedOff = onData(frame, streamId);
+      }
+      // Other types on odd ids are ignored, as Go servers do.
+    } finally {
+      if (!handedOff) {
+        frame.release();
+      }
+    }
+  }
+
+  private boolean onRequest(ByteBuf frame, int streamId) {
+    long arrival = System.nanoTime();
+    if ((streamId & 1) == 0) {
+      replyError(streamId, Status.Code.INVALID_ARGUMENT, ODD_IDS);
+      return false;
+    }
+    long id = Wire.unsignedStreamId(streamId);
+    if (id <= lastStreamId) {
+      // A reused id of a live call: that call loses its answer, so the stream still ends once.
+      ServerStream live = streams.remove(streamId);
+      if (live != null) {
+        live.cancelTimer();
+        live.onAbandoned();
+      }
+      replyError(streamId, Status.Code.INVALID_ARGUMENT, INCREASING_IDS);
+      return false;
+    }
+    lastStreamId = id;
+    RequestEnvelope request;
+    try {
+      request = EnvelopeReader.readRequest(frame, Wire.dataIndex(frame), Wire.dataLength(frame));
+    } catch (MalformedEnvelopeException e) {
+      replyError(
+          streamId, Status.Code.INVALID_ARGUMENT, "unmarshal request error: " + e.getMessage());
+      return false;
+    }
+    if (draining) {
+      replyError(streamId, Status.Code.UNAVAILABLE, SERVER_CLOSED);
+      return false;
+    }
+    java.util.Map<String, MethodEntry> service = server.service(request.service());
+    if (service == null) {
+      replyError(streamId, Status.Code.UNIMPLEMENTED, "service " + request.service());
+      return false;
+    }
+    MethodEntry entry = service.get(request.method());
+    if (entry == null || entry.method.descriptor().type() != MethodType.UNARY) {
+      replyError(streamId, Status.Code.UNIMPLEMENTED, "method " + request.method());
+      return false;
+    }
+    CallContext context =
+        new CallContext(
+            entry.method.descriptor(),
+            request.metadata(),
+            CallContext.deadlineFor(request.timeoutNano(), arrival),
+            peer);
+    ServerStream call = new UnaryServerCall(this, streamId, context, entry, request, frame);
+    streams.put(streamId, call);
+    long timeout = request.timeoutNano();
+    if (timeout < 0) {
+      context.cancel();
+    } else if (timeout > 0) {
+      call.deadlineTimer = channel.eventLoop().schedule(context::cancel, timeout, TimeUnit.NANOSECONDS);
+    }
+    try {
+      call.start(server.executor());
+    } catch (RejectedExecutionException e) {
+      streams.remove(streamId);
+      call.cancelTimer();
+      context.cancel();
+      replyError(streamId, Status.Code.UNAVAILABLE, SERVER_CLOSED);
+      return false;
+    }
+    return true;
+  }
+
+  private boolean onData(ByteBuf frame, int streamId) {
+    ServerStream stream = streams.get(streamId);
+    if (stream == null) {
+      return false;
+    }
+    String error = stream.onData(frame);
+    if (error != null) {
+      endStream(stream, Status.of(Status.Code.INVALID_ARGUMENT, error));
+    }
+    return true;
+  }
+
+  /** Ends {@code stream} with an error answer from the event loop (the handler's is dropped). */
+  void endStream(ServerStream stream, Status status) {
+    if (streams.get(stream.streamId) != stream) {
+      return;
+    }
+    streams.remove(stream.streamId);
+    stream.cancelTimer();
+    stream.onAbandoned();
+    replyError(stream.streamId, status.code(), status.message());
+    maybeCloseDrained();
+  }
+
+  private void replyError(int streamId, Status.Code code, String message) {
+    if (!channel.isActive()) {
+      return;
+    }
+    channel.write(
+        FrameEncoder.errorResponse(channel.alloc(), streamId, Status.of(code, message), maxMessageSize),
+        channel.voidPromise());
+    needsFlush = true;
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (needsFlush) {
+      needsFlush = false;
+      ctx.flush();
+    }
+  }
+
+  /** Called from a handler thread: queues {@code frame}, the terminal answer of {@code stream}. */
+  void complete(ServerStream stream, ByteBuf frame) {
+    enqueue(new Completion(stream, frame));
+  }
+
+  /** Called from a handler thread: queues a non-terminal frame of {@code stream}. */
+  void send(ServerStream stream, ByteBuf frame) {
+    enqueue(new Send(stream, frame));
+  }
+
+  private void enqueue(Object item) {
+    completions.offer(item);
+    if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
+      try {
+        channel.eventLoop().execute(drainTask);
+      } catch (RejectedExecutionException e) {
+        drainScheduled.set(false);
+        releaseQueued();
+      }
+    }
+  }
+
+  private void drainCompletions() {
+    drainScheduled.set(false);
+    boolean wrote = false;
+    Object item;
+    while ((item = completions.poll()) != null) {
+      if (item instanceof Send) {
+        Send send = (Send) item;
+        if (streams.get(send.stream.streamId) == send.stream && channel.isActive()) {
+          channel.write(send.frame, channel.voidPromise());
+          wrote = true;
+        } else {
+          send.frame.release();
+        }
+        continue;
+      }
+      Completion c = (Completion) item;
+      if (streams.get(c.stream.streamId) != c.stream || !channel.isActive()) {
+        c.frame.release();
+        continue;
+      }
+      streams.remove(c.stream.streamId);
+      c.stream.cancelTimer();
+      channel.write(c.frame, channel.voidPromise());
+      wrote = true;
+    }
+    if (wrote) {
+      channel.flush();
+    }
+    maybeCloseDrained();
+  }
+
+  private void releaseQueued() {
+    Object item;
+    while ((item = completions.poll()) != null) {
+      ReferenceCountUtil.release(
+          item instanceof Send ? ((Send) item).frame : ((Completion) item).frame);
+    }
+  }
+
+  /** Graceful shutdown of this connection; called on the event loop. */
+  void startDraining() {
+    draining = true;
+    maybeCloseDrained();
+  }
+
+  private void maybeCloseDrained() {
+    if (draining && !closing && streams.isEmpty()) {
+      closing = true;
+      // Completes after every earlier write: nothing answered is lost by the close.
+      channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    List<ServerStream> live = new ArrayList<>(streams.values());
+    streams.clear();
+    for (ServerStream s : live) {
+      s.cancelTimer();
+      s.onAbandoned();
+    }
+    releaseQueued();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("ttrpc: server connection error, closing", cause);
+    ctx.close();
+  }
+
+  private static final class Completion {
+    final ServerStream stream;
+    final ByteBuf frame;
+
+    Completion(ServerStream stream, ByteBuf frame) {
+      this.stream = stream;
+      this.frame = frame;
+    }
+  }
+
+  private static final class Send {
+    final ServerStream stream;
+    final ByteBuf frame;
+
+    Send(ServerStream stream, ByteBuf frame) {
+      this.stream = stream;
+      this.frame = frame;
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package dev.ttrpc.internal.server;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.ttrpc.Handshaker;
+import dev.ttrpc.PeerCredentials;
+import dev.ttrpc.ServerInterceptor;
+import dev.ttrpc.ServerMethod;
+import dev.ttrpc.ServiceDefinition;
+import dev.ttrpc.TtrpcServer;
+import dev.ttrpc.internal.transport.Transport;
+import dev.ttrpc.internal.wire.FrameDecoder;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ttRPC server: listeners, the service registry, and the set of live connections.
+ *
+ * <p>The handshaker runs on the I/O thread when a connection is accepted, before anything is
+ * read. Termination is reached when every listener and every connection is closed after {@link
+ * #shutdown()} or {@link #shutdownNow()}.
+ */
+public final class ServerImpl implements TtrpcServer {
+  private static final Logger log = LoggerFactory.getLogger(ServerImpl.class);
+
+  private static final int RUNNING = 0;
+  private static final int DRAINING = 1;
+  private static final int STOPPED = 2;
+
+  private final Map<String, Map<String, MethodEntry>> services;
+  private final Handshaker handshaker;
+  private final Executor executor;
+  private final int maxMessageSize;
+  private final AtomicInteger state = new AtomicInteger(RUNNING);
+  private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
+  private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
+  private final CompletableFuture<Void> termination = new CompletableFuture<>();
+
+  public ServerImpl(
+      List<ServiceDefinition> services,
+      Handshaker handshaker,
+      Executor executor,
+      int maxMessageSize,
+      List<ServerInterceptor> interceptors) {
+    ServerInterceptor[] chain = interceptors.toArray(new ServerInterceptor[0]);
+    Map<String, Map<String, MethodEntry>> registry = new HashMap<>();
+    for (ServiceDefinition service : services) {
+      Map<String, MethodEntry> methods = new HashMap<>();
+      for (ServerMethod<?, ?> m : service.methods()) {
+        methods.put(m.descriptor().methodName(), new MethodEntry(m, chain));
+      }
+      registry.put(service.name(), Map.copyOf(methods));
+    }
+    this.services = Map.copyOf(registry);
+    this.handshaker = handshaker;
+    this.executor = requireNonNull(executor, "executor");
+    this.maxMessageSize = maxMessageSize;
+  }
+
+  Map<String, MethodEntry> service(String name) {
+    return services.get(name);
+  }
+
+  Executor executor() {
+    return executor;
+  }
+
+  int maxMessageSize() {
+    return maxMessageSize;
+  }
+
+  @Override
+  public TtrpcServer start(String address) throws IOException {
+    checkRunning();
+    ChannelFuture bound = bootstrap(Transport.serverBootstrap()).bind(Transport.address(address));
+    adoptListener(bound, address);
+    return this;
+  }
+
+  @Override
+  public TtrpcServer startOnInheritedFd(int fd) throws IOException {
+    checkRunning();
+    ChannelFuture registered = bootstrap(Transport.inheritedServerBootstrap(fd)).register();
+    adoptListener(registered, "fd " + fd);
+    return this;
+  }
+
+  private void adoptListener(ChannelFuture future, String what) throws IOException {
+    future.awaitUninterruptibly();
+    if (!future.isSuccess()) {
+      Throwable cause = future.cause();
+      throw cause instanceof IOException
+          ? (IOException) cause
+          : new IOException("cannot serve on " + what + ": " + cause, cause);
+    }
+    Channel listener = future.channel();
+    listeners.add(listener);
+    listener
+        .closeFuture()
+        .addListener(
+            f -> {
+              listeners.remove(listener);
+              maybeTerminate();
+            });
+    if (state.get() != RUNNING) {
+      // Shutdown raced with this start: it may not have seen the new listener.
+      listener.close();
+      throw new IllegalStateException("server is shut down");
+    }
+  }
+
+  private ServerBootstrap bootstrap(ServerBootstrap bootstrap) {
+    return bootstrap.childHandler(
+        new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            accept(ch);
+          }
+        });
+  }
+
+  private void accept(Channel ch) {
+    if (state.get() != RUNNING) {
+      ch.close();
+      return;
+    }
+    PeerCredentials peer = Transport.peerCredentials(ch);
+    if (handshaker != null) {
+      try {
+        handshaker.handshake(peer);
+      } catch (RuntimeException e) {
+        log.warn("ttrpc: refusing connection after handshake: {} (peer {})", e.getMessage(), peer);
+        ch.close();
+        return;
+      }
+    }
+    ServerConnection connection = new ServerConnection(this, ch, peer);
+    connections.add(connection);
+    ch.closeFuture()
+        .addListener(
+            f -> {
+              connections.remove(connection);
+              maybeTerminate();
+            });
+    ch.pipeline().addLast(new FrameDecoder(maxMessageSize), connection);
+    if (state.get() != RUNNING) {
+      connection.startDraining();
+    }
+  }
+
+  private void checkRunning() {
+    if (state.get() != RUNNING) {
+      throw new IllegalStateException("server is shut down");
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> shutdown() {
+    if (state.compareAndSet(RUNNING, DRAINING)) {
+      listeners.forEach(Channel::close);
+      for (ServerConnection c : connections) {
+        c.channel().eventLoop().execute(c::startDraining);
+      }
+      maybeTerminate();
+    }
+    return termination;
+  }
+
+  @Override
+  public void shutdownNow() {
+    int previous = state.getAndSet(STOPPED);
+    if (previous == STOPPED) {
+      return;
+    }
+    listeners.forEach(Channel::close);
+    for (ServerConnection c : connections) {
+      c.channel().close();
+    }
+    maybeTerminate();
+  }
+
+  private void maybeTerminate() {
+    if (state.get() != RUNNING && listeners.isEmpty() && connections.isEmpty()) {
+      termination.complete(null);
+    }
+  }
+
+  @Override
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    try {
+      termination.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      return true;
+    }
+  }
+
+  @Override
+  public boolean isShutdown() {
+    return state.get() != RUNNING;
+  }
+
+  @Override
+  public boolean isTerminated() {
+    return termination.isDone();
+  }
+
+  @Override
+  public void close() {
+    shutdown().join();
+  }
+
+  @Override
+  public String toString() {
+    return "TtrpcServer[services=" + services.keySet() + ", connections=" + connections.size() + "]";
+  }
+}

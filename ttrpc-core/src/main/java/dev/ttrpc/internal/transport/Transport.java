@@ -1,0 +1,153 @@
+package dev.ttrpc.internal.transport;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.ttrpc.PeerCredentials;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Unix-socket transport: native epoll when Netty's epoll library loads, otherwise the JDK's
+ * NIO Unix-domain channels (no peer credentials, no abstract sockets, no inherited descriptors),
+ * announced by one log line.
+ *
+ * <p>Every client and server of the JVM shares one event loop group of daemon threads, created on
+ * first use and sized to the processor count. Thread-safe.
+ */
+public final class Transport {
+  private static final Logger log = LoggerFactory.getLogger(Transport.class);
+
+  private static final boolean EPOLL = Epoll.isAvailable();
+
+  private static EventLoopGroup sharedGroup;
+
+  private Transport() {}
+
+  /** Whether the native epoll transport is in use. */
+  public static boolean isEpoll() {
+    return EPOLL;
+  }
+
+  /** The shared event loop group, (re)created if none is running. */
+  public static synchronized EventLoopGroup group() {
+    if (sharedGroup == null || sharedGroup.isShuttingDown()) {
+      if (!EPOLL) {
+        log.info(
+            "ttrpc: native epoll transport unavailable ({}), using NIO Unix sockets: no peer"
+                + " credentials, abstract sockets or inherited descriptors",
+            Epoll.unavailabilityCause().toString());
+      }
+      int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+      DefaultThreadFactory threadFactory = new DefaultThreadFactory("ttrpc-io", true);
+      sharedGroup =
+          new MultiThreadIoEventLoopGroup(
+              threads,
+              threadFactory,
+              EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    }
+    return sharedGroup;
+  }
+
+  /**
+   * Shuts the shared group down (it is recreated on next use). For tests and orderly process
+   * exits; channels still open on it are closed.
+   */
+  public static synchronized Future<?> shutdownSharedGroup() {
+    EventLoopGroup group = sharedGroup;
+    sharedGroup = null;
+    return group == null
+        ? io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE.newSucceededFuture(null)
+        : group.shutdownGracefully(0, 5, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  /** A client bootstrap on the shared group with the transport's channel type. */
+  public static Bootstrap clientBootstrap() {
+    return new Bootstrap()
+        .group(group())
+        .channel(EPOLL ? EpollDomainSocketChannel.class : NioDomainSocketChannel.class);
+  }
+
+  /** A server bootstrap on the shared group with the transport's channel type. */
+  public static ServerBootstrap serverBootstrap() {
+    EventLoopGroup group = group();
+    return new ServerBootstrap()
+        .group(group, group)
+        .channel(
+            EPOLL ? EpollServerDomainSocketChannel.class : NioServerDomainSocketChannel.class);
+  }
+
+  /**
+   * A server bootstrap that adopts an already listening socket; start it with {@code register()},
+   * not {@code bind()}.
+   */
+  public static ServerBootstrap inheritedServerBootstrap(int fd) throws IOException {
+    if (!EPOLL) {
+      throw new IOException(
+          "serving on an inherited file descriptor needs the native epoll transport");
+    }
+    EventLoopGroup group = group();
+    return new ServerBootstrap()
+        .group(group, group)
+        .channelFactory(() -> new EpollServerDomainSocketChannel(fd, true));
+  }
+
+  /**
+   * Parses {@code unix:///path}, {@code unix://@name} (abstract), {@code @name} or a plain path.
+   *
+   * @throws IOException if the address cannot be used with this transport
+   */
+  public static SocketAddress address(String address) throws IOException {
+    requireNonNull(address, "address");
+    String path = address;
+    if (path.startsWith("unix://")) {
+      path = path.substring("unix://".length());
+    } else if (path.startsWith("unix:")) {
+      path = path.substring("unix:".length());
+    }
+    if (path.isEmpty()) {
+      throw new IOException("invalid ttrpc address (no path): " + address);
+    }
+    boolean isAbstract = path.charAt(0) == '@';
+    if (EPOLL) {
+      return new DomainSocketAddress(isAbstract ? "\0" + path.substring(1) : path);
+    }
+    if (isAbstract) {
+      throw new IOException("abstract socket addresses need the native epoll transport: " + address);
+    }
+    return UnixDomainSocketAddress.of(path);
+  }
+
+  /** The credentials of a connected channel's peer, or {@link PeerCredentials#NONE}. */
+  public static PeerCredentials peerCredentials(Channel channel) {
+    if (channel instanceof EpollDomainSocketChannel) {
+      try {
+        io.netty.channel.unix.PeerCredentials c =
+            ((EpollDomainSocketChannel) channel).peerCredentials();
+        int[] gids = c.gids();
+        return new PeerCredentials(
+            c.pid(), c.uid(), gids.length > 0 ? gids[0] : PeerCredentials.UNKNOWN);
+      } catch (IOException e) {
+        log.debug("ttrpc: cannot read peer credentials of {}", channel, e);
+      }
+    }
+    return PeerCredentials.NONE;
+  }
+}
