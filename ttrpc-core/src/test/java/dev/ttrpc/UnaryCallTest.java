@@ -156,16 +156,18 @@ class UnaryCallTest {
   }
 
   @Test
-  void deadlineExpiresLocallyAndConnectionStaysUsable() {
+  void deadlineExpiresLocallyAndConnectionStaysUsable() throws Exception {
     long start = System.nanoTime();
     StatusException e = assertThrows(StatusException.class,
         () -> client.call(TestService.SLEEP, Int64Value.of(5_000), CallOptions.timeout(Duration.ofMillis(100))));
     assertEquals(Status.Code.DEADLINE_EXCEEDED, e.code());
     assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(3));
     assertEquals(str("ok"), client.call(TestService.ECHO, str("ok"), CallOptions.DEFAULT));
-    // The server-side context of that call was cancelled by its deadline.
+    // The server-side context of that call is cancelled by its deadline, so the handler stops.
     ServerCallContext ctx = service.lastContext.get();
     assertTrue(ctx.deadline().isPresent());
+    assertTrue(service.sleepCancelled.await(2, TimeUnit.SECONDS), "listener ran at the deadline");
+    assertTrue(ctx.isCancelled());
   }
 
   @Test

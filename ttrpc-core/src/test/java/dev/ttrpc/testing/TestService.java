@@ -50,6 +50,8 @@ public final class TestService {
   public final CountDownLatch blocked = new CountDownLatch(1);
   public final CountDownLatch release = new CountDownLatch(1);
   public final AtomicReference<ServerCallContext> lastContext = new AtomicReference<>();
+  /** Counted down by a cancellation listener of the last Sleep call. */
+  public final CountDownLatch sleepCancelled = new CountDownLatch(1);
 
   public static StringValue str(String s) {
     return StringValue.of(s);
@@ -60,6 +62,7 @@ public final class TestService {
         .unary(ECHO, (req, ctx) -> req)
         .unary(SLEEP, (req, ctx) -> {
           lastContext.set(ctx);
+          ctx.addCancellationListener(sleepCancelled::countDown);
           long end = System.nanoTime() + req.getValue() * 1_000_000;
           while (System.nanoTime() < end) {
             if (ctx.isCancelled()) {
