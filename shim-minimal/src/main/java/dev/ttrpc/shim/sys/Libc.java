@@ -70,6 +70,7 @@ public final class Libc {
   private static final long TIOCSWINSZ = 0x5414;
   private static final int F_GETFL = 3;
   private static final int F_SETFL = 4;
+  private static final int F_DUPFD_CLOEXEC = 1030;
   private static final int AF_UNIX = 1;
   private static final int SOCK_STREAM = 1;
   private static final int SOCK_CLOEXEC = O_CLOEXEC;
@@ -587,6 +588,22 @@ public final class Libc {
       if ((int) DUP2.invokeExact(cap, oldFd, newFd) < 0) {
         throw new ErrnoException("dup2(" + oldFd + ", " + newFd + ")", errnoOf(cap));
       }
+    } catch (ErrnoException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** A close-on-exec duplicate of {@code fd}. */
+  public static int dup(int fd) throws ErrnoException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
+      int copy = (int) FCNTL.invokeExact(cap, fd, F_DUPFD_CLOEXEC, 0L);
+      if (copy < 0) {
+        throw new ErrnoException("fcntl(" + fd + ", F_DUPFD_CLOEXEC)", errnoOf(cap));
+      }
+      return copy;
     } catch (ErrnoException e) {
       throw e;
     } catch (Throwable t) {
