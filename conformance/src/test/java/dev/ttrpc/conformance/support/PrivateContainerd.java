@@ -1,0 +1,244 @@
+package dev.ttrpc.conformance.support;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * JUnit 5 extension that runs a private containerd for one test class: its own root, state,
+ * sockets and log, the CRI plugin disabled, debug logging, and the given shim directories first on
+ * its PATH. Register it as a static field:
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static final PrivateContainerd containerd = PrivateContainerd.withShimDirs(shimBin);
+ * }</pre>
+ *
+ * <p>Start, restart and cleanup are delegated to {@code scripts/private-containerd.sh} (the same
+ * harness the demo and benchmark scripts use). The system containerd is never touched. Without
+ * root, containerd, ctr or runc the class is skipped on a developer machine and fails in CI
+ * ({@link Prerequisites}).
+ *
+ * <p>Thread-safe for concurrent {@code ctr} calls; {@link #restart()} must not overlap them.
+ */
+public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallback {
+
+  /** Default timeout of one ctr command. */
+  public static final Duration CTR_TIMEOUT = Duration.ofSeconds(60);
+
+  private static final Pattern FORWARDED = Pattern.compile(
+      "msg=\"event forwarded\" ns=(\\S+) topic=(\\S+) type=(\\S+)");
+
+  private final List<Path> shimDirs;
+  private Map<String, String> env = Map.of();
+  private EventLog events;
+  private Path rootfs;
+
+  private PrivateContainerd(List<Path> shimDirs) {
+    this.shimDirs = List.copyOf(shimDirs);
+  }
+
+  /** A containerd whose PATH starts with {@code shimDirs} (those that exist at start). */
+  public static PrivateContainerd withShimDirs(Path... shimDirs) {
+    return new PrivateContainerd(List.of(shimDirs));
+  }
+
+  /** The directory holding the project's shell scripts. */
+  public static Path scriptsDir() {
+    String configured = System.getProperty("conformance.scripts");
+    Path dir = configured != null ? Path.of(configured) : Path.of("..", "scripts");
+    return dir.toAbsolutePath().normalize();
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    Prerequisites.require(Prerequisites.isRoot(), "containerd and runc need root");
+    for (String tool : List.of("containerd", "ctr", "runc")) {
+      Prerequisites.require(Commands.onPath(tool),
+          tool + " is not installed (Debian: apt-get install containerd runc)");
+    }
+    List<String> argv = new ArrayList<>(List.of("bash", script("private-containerd.sh"), "start"));
+    for (Path dir : shimDirs) {
+      if (Files.isDirectory(dir)) {
+        argv.add("--shim-dir");
+        argv.add(dir.toAbsolutePath().toString());
+      }
+    }
+    CommandResult started = Commands.run(Duration.ofSeconds(60), argv);
+    if (started.exitCode() != 0) {
+      throw new IllegalStateException("private containerd did not start\n" + started.describe());
+    }
+    env = parseEnv(started.stdout());
+    events = EventLog.start(address());
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (events != null) {
+      events.close();
+      events = null;
+    }
+    if (env.isEmpty()) {
+      return;
+    }
+    if (Boolean.getBoolean("conformance.keep")) {
+      System.err.println("keeping private containerd (stop it with: scripts/private-containerd.sh stop "
+          + dir() + ")");
+      return;
+    }
+    CommandResult stopped =
+        Commands.run(Duration.ofSeconds(120), "bash", script("private-containerd.sh"), "stop",
+            dir().toString());
+    if (stopped.exitCode() != 0) {
+      throw new IllegalStateException("private containerd did not stop cleanly\n"
+          + stopped.describe());
+    }
+    env = Map.of();
+  }
+
+  /** The work directory (config, root, state, sockets, log). */
+  public Path dir() {
+    return Path.of(value("PRIVATE_CONTAINERD_DIR"));
+  }
+
+  /** The gRPC socket, for {@code ctr -a}. */
+  public String address() {
+    return value("PRIVATE_CONTAINERD_ADDRESS");
+  }
+
+  /** This instance's namespace; others must be {@link #namespace(String) derived} from it. */
+  public String namespace() {
+    return value("PRIVATE_CONTAINERD_NAMESPACE");
+  }
+
+  /** A further namespace of this instance, {@code <namespace>-<suffix>}, cleaned up on stop. */
+  public String namespace(String suffix) {
+    return namespace() + "-" + requireNonNull(suffix, "suffix");
+  }
+
+  /** containerd's current pid. */
+  public long pid() {
+    return Long.parseLong(value("PRIVATE_CONTAINERD_PID"));
+  }
+
+  /** containerd's log file. */
+  public Path logFile() {
+    return Path.of(value("PRIVATE_CONTAINERD_LOG"));
+  }
+
+  /** The events seen by a {@code ctr events} subscription started with containerd. */
+  public EventLog events() {
+    return requireNonNull(events, "containerd not started");
+  }
+
+  /** {@code ctr -a <address> -n <namespace> args…} as an argv. */
+  public List<String> ctrCommand(String namespace, String... args) {
+    List<String> argv = new ArrayList<>(List.of("ctr", "-a", address(), "-n", namespace));
+    argv.addAll(List.of(args));
+    return argv;
+  }
+
+  /** Runs ctr in {@code namespace} with the default timeout. */
+  public CommandResult ctr(String namespace, String... args) {
+    return ctr(namespace, CTR_TIMEOUT, args);
+  }
+
+  /** Runs ctr in {@code namespace}; a command still running after {@code timeout} is killed. */
+  public CommandResult ctr(String namespace, Duration timeout, String... args) {
+    return Commands.run(timeout, ctrCommand(namespace, args));
+  }
+
+  /** A busybox rootfs inside the work dir, built on first use by scripts/busybox-rootfs.sh. */
+  public synchronized Path rootfs() {
+    if (rootfs == null) {
+      Path dir = dir().resolve("rootfs");
+      CommandResult built =
+          Commands.run(Duration.ofSeconds(60), "bash", script("busybox-rootfs.sh"), dir.toString());
+      Prerequisites.require(built.exitCode() == 0,
+          "cannot build a busybox rootfs (Debian: apt-get install busybox-static)\n"
+              + built.describe());
+      rootfs = dir;
+    }
+    return rootfs;
+  }
+
+  /**
+   * Stops containerd (its shims and containers keep running) and starts it again with the same
+   * configuration; the event subscription is renewed.
+   */
+  public void restart() {
+    CommandResult restarted = Commands.run(Duration.ofSeconds(90),
+        "bash", script("private-containerd.sh"), "restart", dir().toString());
+    if (restarted.exitCode() != 0) {
+      throw new IllegalStateException("private containerd did not restart\n"
+          + restarted.describe());
+    }
+    env = parseEnv(restarted.stdout());
+    events.resubscribe();
+  }
+
+  /** containerd's log so far. */
+  public String log() {
+    try {
+      return Files.readString(logFile(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Events shims forwarded to containerd in {@code namespace}, as {@code topic → type_url} pairs
+   * in arrival order, from containerd's debug log ({@code event forwarded}).
+   */
+  public List<Map.Entry<String, String>> forwardedEvents(String namespace) {
+    List<Map.Entry<String, String>> result = new ArrayList<>();
+    Matcher m = FORWARDED.matcher(log());
+    while (m.find()) {
+      if (m.group(1).equals(namespace)) {
+        result.add(Map.entry(m.group(2), m.group(3)));
+      }
+    }
+    return result;
+  }
+
+  private String value(String key) {
+    String v = env.get(key);
+    if (v == null) {
+      throw new IllegalStateException("private containerd not started (no " + key + ")");
+    }
+    return v;
+  }
+
+  private static String script(String name) {
+    Path script = scriptsDir().resolve(name);
+    if (!Files.isRegularFile(script)) {
+      throw new IllegalStateException("missing " + script + " (set -Dconformance.scripts)");
+    }
+    return script.toString();
+  }
+
+  private static Map<String, String> parseEnv(String output) {
+    Map<String, String> result = new HashMap<>();
+    for (String line : output.split("\n")) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        result.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+      }
+    }
+    return Map.copyOf(result);
+  }
+}
