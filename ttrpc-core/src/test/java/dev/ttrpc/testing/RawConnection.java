@@ -108,13 +108,18 @@ public final class RawConnection implements AutoCloseable {
     return new Frame(id, type, flags, data.array());
   }
 
+  /** Reads until {@code b} is full; false at end of stream (a reset counts as one). */
   private boolean readFully(ByteBuffer b) throws IOException {
-    while (b.hasRemaining()) {
-      if (channel.read(b) < 0) {
-        return false;
+    try {
+      while (b.hasRemaining()) {
+        if (channel.read(b) < 0) {
+          return false;
+        }
       }
+      return true;
+    } catch (java.net.SocketException e) {
+      return false;
     }
-    return true;
   }
 
   @Override
