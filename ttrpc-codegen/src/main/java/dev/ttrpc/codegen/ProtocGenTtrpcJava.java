@@ -11,6 +11,8 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * {@code protoc-gen-ttrpc-java}: the protoc plugin entry point. protoc writes a {@code
@@ -20,8 +22,15 @@ import java.io.PrintStream;
  * <p>stdout carries only the response: {@code System.out} is redirected to stderr before anything
  * else runs. Problems of the {@code .proto} input are reported in the response (exit status 0);
  * an unreadable request or a bug of the generator prints one message to stderr and exits with 1.
+ * Setting {@value #DUMP_VARIABLE} to a file name saves the request for replaying.
  */
 public final class ProtocGenTtrpcJava {
+  /**
+   * When set, the raw request from protoc is also written to this file, so that a problem can be
+   * reproduced without protoc: {@code protoc-gen-ttrpc-java < request.bin}.
+   */
+  static final String DUMP_VARIABLE = "PROTOC_GEN_TTRPC_JAVA_DUMP";
+
   private ProtocGenTtrpcJava() {}
 
   public static void main(String[] args) {
@@ -39,7 +48,12 @@ public final class ProtocGenTtrpcJava {
     try {
       ExtensionRegistry registry = ExtensionRegistry.newInstance();
       JavaFeaturesProto.registerAllExtensions(registry);
-      CodeGeneratorRequest request = CodeGeneratorRequest.parseFrom(System.in, registry);
+      byte[] input = System.in.readAllBytes();
+      String dump = System.getenv(DUMP_VARIABLE);
+      if (dump != null && !dump.isEmpty()) {
+        Files.write(Path.of(dump), input);
+      }
+      CodeGeneratorRequest request = CodeGeneratorRequest.parseFrom(input, registry);
       CodeGeneratorResponse response = TtrpcCodeGenerator.generate(request);
       response.writeTo(protocol);
       protocol.flush();

@@ -43,6 +43,7 @@ class ProtocPluginTest {
           "demo/enumc/EnumServiceTtrpc.java",
           "demo/imports/LegacyTtrpc.java",
           "demo/imports/MixerTtrpc.java",
+          "demo/lite/LiteTtrpc.java",
           "demo/names/NamesTtrpc.java",
           "demo/names/ServiceTtrpc.java",
           "demo/shapes/ShapesTtrpc.java",
@@ -133,6 +134,41 @@ class ProtocPluginTest {
     for (CodeGeneratorResponse.File file : response.getFileList()) {
       assertEquals(source(file.getName()), file.getContent(), file.getName());
     }
+  }
+
+  @Test
+  void launcherSpeaksOnlyTheProtocolOnStdoutAndDumpsTheRequestForReplay() throws Exception {
+    CodeGeneratorRequest request =
+        TestProtoc.request(TestProtoc.matrixDir(), List.of("shapes.proto"), "");
+    Path dump = work.resolve("request.bin");
+    ProcessBuilder builder =
+        new ProcessBuilder(TestProtoc.property("launcher").toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().put(ProtocGenTtrpcJava.DUMP_VARIABLE, dump.toString());
+    Process process = builder.start();
+    try (var stdin = process.getOutputStream()) {
+      request.writeTo(stdin);
+    }
+    byte[] stdout = process.getInputStream().readAllBytes();
+    assertEquals(0, process.waitFor());
+    CodeGeneratorResponse response = CodeGeneratorResponse.parseFrom(stdout);
+    assertEquals(TtrpcCodeGenerator.generate(request), response);
+    assertEquals(request, CodeGeneratorRequest.parseFrom(Files.readAllBytes(dump)));
+  }
+
+  @Test
+  void launcherRejectsGarbageWithOneLineAndExitStatusOne() throws Exception {
+    Process process =
+        new ProcessBuilder(TestProtoc.property("launcher").toString())
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    try (var stdin = process.getOutputStream()) {
+      stdin.write(new byte[] {(byte) 0xff, 0x01, 0x02});
+    }
+    String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(1, process.waitFor());
+    assertTrue(stderr.contains("protoc-gen-ttrpc-java: stdin is not a CodeGeneratorRequest"), stderr);
+    assertTrue(!stderr.contains("\tat "), stderr);
   }
 
   @Test
