@@ -110,6 +110,11 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
     env = Map.of();
   }
 
+  /** Whether containerd was started (and not stopped) by this extension. */
+  public boolean isRunning() {
+    return !env.isEmpty();
+  }
+
   /** The work directory (config, root, state, sockets, log). */
   public Path dir() {
     return Path.of(value("PRIVATE_CONTAINERD_DIR"));
