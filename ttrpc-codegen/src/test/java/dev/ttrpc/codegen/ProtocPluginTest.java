@@ -45,6 +45,7 @@ class ProtocPluginTest {
           "demo/imports/MixerTtrpc.java",
           "demo/lite/LiteTtrpc.java",
           "demo/names/NamesTtrpc.java",
+          "demo/names/NothingTtrpc.java",
           "demo/names/ServiceTtrpc.java",
           "demo/shapes/ShapesTtrpc.java",
           "demo/v1/TypeServiceTtrpc.java",
