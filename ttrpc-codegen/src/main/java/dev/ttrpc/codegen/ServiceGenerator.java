@@ -37,11 +37,35 @@ final class ServiceGenerator {
           "clone", "equals", "finalize", "getClass", "hashCode", "notify", "notifyAll",
           "toString", "wait");
 
+  /**
+   * The four RPC shapes: the {@code dev.ttrpc.MethodType} constant and the {@code
+   * ServiceDefinition.Builder} method that registers a handler of that shape.
+   */
+  private enum Shape {
+    UNARY("unary"),
+    SERVER_STREAMING("serverStreaming"),
+    CLIENT_STREAMING("clientStreaming"),
+    BIDI_STREAMING("bidiStreaming");
+
+    final String builderMethod;
+
+    Shape(String builderMethod) {
+      this.builderMethod = builderMethod;
+    }
+
+    static Shape of(MethodDescriptorProto method) {
+      if (method.getClientStreaming()) {
+        return method.getServerStreaming() ? BIDI_STREAMING : CLIENT_STREAMING;
+      }
+      return method.getServerStreaming() ? SERVER_STREAMING : UNARY;
+    }
+  }
+
   /** What the generated code needs to know about one RPC. */
   private record Rpc(
       MethodDescriptorProto proto,
       int index,
-      String kind,
+      Shape kind,
       String requestType,
       String responseType,
       String javaName,
@@ -121,10 +145,7 @@ final class ServiceGenerator {
       MethodDescriptorProto method = service.getMethod(i);
       String requestType = messageClass(method, method.getInputType());
       String responseType = messageClass(method, method.getOutputType());
-      String kind =
-          method.getClientStreaming()
-              ? (method.getServerStreaming() ? "BIDI_STREAMING" : "CLIENT_STREAMING")
-              : (method.getServerStreaming() ? "SERVER_STREAMING" : "UNARY");
+      Shape kind = Shape.of(method);
       String base = JavaIdentifiers.mixedLower(method.getName());
       if (!isJavaIdentifier(base)) {
         throw new CodeGenerationException(
@@ -189,7 +210,7 @@ final class ServiceGenerator {
     for (Rpc rpc : rpcs) {
       String name = rpc.proto().getName();
       claim(stubMembers, rpc.javaName(), name, "Java method");
-      if (rpc.kind().equals("UNARY")) {
+      if (rpc.kind() == Shape.UNARY) {
         claim(stubMembers, rpc.asyncName(), name, "Java method");
       }
       claim(constants, rpc.constant(), name, "constant");
@@ -397,14 +418,7 @@ final class ServiceGenerator {
     } else {
       w.line("return dev.ttrpc.ServiceDefinition.builder(SERVICE_NAME)");
       for (Rpc rpc : rpcs) {
-        String register =
-            switch (rpc.kind()) {
-              case "UNARY" -> "unary";
-              case "SERVER_STREAMING" -> "serverStreaming";
-              case "CLIENT_STREAMING" -> "clientStreaming";
-              default -> "bidiStreaming";
-            };
-        w.line("    ." + register + "(" + rpc.constant() + ", " + impl + "::" + rpc.javaName() + ")");
+        w.line("    ." + rpc.kind().builderMethod + "(" + rpc.constant() + ", " + impl + "::" + rpc.javaName() + ")");
       }
       w.line("    .build();");
     }
@@ -435,41 +449,33 @@ final class ServiceGenerator {
       String requests = v("requests");
       String responses = v("responses");
       String context = v("context");
-      String summary;
-      String signature;
-      switch (rpc.kind()) {
-        case "UNARY" -> {
-          summary = "Serves " + shape(rpc) + ": returns the response.";
-          signature =
-              rpc.responseType() + " " + rpc.javaName() + "(" + rpc.requestType() + " " + request
-                  + ", dev.ttrpc.ServerCallContext " + context + ")";
-        }
-        case "SERVER_STREAMING" -> {
-          summary =
-              "Serves " + shape(rpc) + ": sends the responses; returning ends the stream.";
-          signature =
-              "void " + rpc.javaName() + "(" + rpc.requestType() + " " + request
-                  + ", dev.ttrpc.StreamSender<" + rpc.responseType() + "> " + responses
-                  + ", dev.ttrpc.ServerCallContext " + context + ")";
-        }
-        case "CLIENT_STREAMING" -> {
-          summary =
-              "Serves " + shape(rpc) + ": reads requests until null, then returns the response.";
-          signature =
-              rpc.responseType() + " " + rpc.javaName() + "(dev.ttrpc.StreamReceiver<"
-                  + rpc.requestType() + "> " + requests + ", dev.ttrpc.ServerCallContext "
-                  + context + ")";
-        }
-        default -> {
-          summary =
-              "Serves " + shape(rpc) + ": reads and sends in any order; returning ends the"
-                  + " response stream.";
-          signature =
-              "void " + rpc.javaName() + "(dev.ttrpc.StreamReceiver<" + rpc.requestType() + "> "
-                  + requests + ", dev.ttrpc.StreamSender<" + rpc.responseType() + "> "
-                  + responses + ", dev.ttrpc.ServerCallContext " + context + ")";
-        }
-      }
+      String requestType = rpc.requestType();
+      String responseType = rpc.responseType();
+      String summary =
+          switch (rpc.kind()) {
+            case UNARY -> "Serves " + shape(rpc) + ": returns the response.";
+            case SERVER_STREAMING ->
+                "Serves " + shape(rpc) + ": sends the responses; returning ends the stream.";
+            case CLIENT_STREAMING ->
+                "Serves " + shape(rpc) + ": reads requests until null, then returns the response.";
+            case BIDI_STREAMING ->
+                "Serves " + shape(rpc) + ": reads and sends in any order; returning ends the"
+                    + " response stream.";
+          };
+      String parameters =
+          switch (rpc.kind()) {
+            case UNARY -> requestType + " " + request;
+            case SERVER_STREAMING ->
+                requestType + " " + request + ", dev.ttrpc.StreamSender<" + responseType + "> "
+                    + responses;
+            case CLIENT_STREAMING -> "dev.ttrpc.StreamReceiver<" + requestType + "> " + requests;
+            case BIDI_STREAMING ->
+                "dev.ttrpc.StreamReceiver<" + requestType + "> " + requests
+                    + ", dev.ttrpc.StreamSender<" + responseType + "> " + responses;
+          };
+      String signature =
+          (rpc.serverStreaming() ? "void" : responseType) + " " + rpc.javaName() + "("
+              + parameters + ", dev.ttrpc.ServerCallContext " + context + ")";
       w.javadoc(List.of(summary), methodComment(rpc));
       if (rpc.deprecated()) {
         w.line("@java.lang.Deprecated");
@@ -558,7 +564,7 @@ final class ServiceGenerator {
       w.blank();
       List<String> comment = methodComment(rpc);
       switch (rpc.kind()) {
-        case "UNARY" -> {
+        case UNARY -> {
           w.javadoc(List.of("Calls " + shape(rpc) + " and waits for the response."), comment);
           deprecation(w, rpc);
           w.open("public " + rpc.responseType() + " " + rpc.javaName() + "(" + rpc.requestType()
@@ -579,7 +585,7 @@ final class ServiceGenerator {
               + ", callOptions());");
           w.close("}");
         }
-        case "SERVER_STREAMING" -> {
+        case SERVER_STREAMING -> {
           w.javadoc(
               List.of(
                   "Starts " + shape(rpc) + " with its request; receive the responses until null."),
@@ -591,7 +597,7 @@ final class ServiceGenerator {
               + ", callOptions());");
           w.close("}");
         }
-        case "CLIENT_STREAMING" -> {
+        case CLIENT_STREAMING -> {
           w.javadoc(
               List.of(
                   "Starts " + shape(rpc) + "; send the requests, then close and receive the"
@@ -603,7 +609,7 @@ final class ServiceGenerator {
           w.line("return this." + client + ".clientStream(" + rpc.constant() + ", callOptions());");
           w.close("}");
         }
-        default -> {
+        case BIDI_STREAMING -> {
           w.javadoc(
               List.of("Starts " + shape(rpc) + "; send and receive independently."), comment);
           deprecation(w, rpc);
