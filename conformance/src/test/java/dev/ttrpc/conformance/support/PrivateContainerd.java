@@ -196,6 +196,20 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
     events.resubscribe();
   }
 
+  /**
+   * The socket a shim of this containerd serves a group on: {@code /run/containerd/s/} +
+   * hex(sha256({@code <address>/<namespace>/<group>})), as containerd 1.6's shims compute it.
+   */
+  public Path shimSocket(String namespace, String group) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
+          (address() + "/" + namespace + "/" + group).getBytes(StandardCharsets.UTF_8));
+      return Path.of("/run/containerd/s", java.util.HexFormat.of().formatHex(digest));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** containerd's log so far. */
   public String log() {
     try {
