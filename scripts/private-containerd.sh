@@ -141,7 +141,7 @@ stop_daemon() {
 shim_pids() {
   local dir=$1 p args
   for p in /proc/[0-9]*; do
-    args="$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) " || continue
+    args="$( { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) " || continue
     if [[ $args == *" -address $dir/c.sock "* && $args == *" -namespace "* ]]; then
       echo "${p#/proc/}"
     fi
