@@ -1,7 +1,5 @@
 package dev.ttrpc.shim.minimal;
 
-import com.google.protobuf.CodedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,15 +78,15 @@ public final class Cgroups {
   }
 
   private byte[] v1Metrics() throws IOException {
-    Msg m = new Msg();
+    ProtoWriter m = new ProtoWriter();
     Path pids = dir("pids");
-    Msg p = new Msg();
+    ProtoWriter p = new ProtoWriter();
     p.u64(1, single(pids.resolve("pids.current")));
     p.u64(2, single(pids.resolve("pids.max")));
     m.msg(2, p);
 
     Path cpuacct = dir("cpuacct");
-    Msg usage = new Msg();
+    ProtoWriter usage = new ProtoWriter();
     usage.u64(1, single(cpuacct.resolve("cpuacct.usage")));
     Map<String, Long> cpuStat = keyed(cpuacct.resolve("cpuacct.stat"));
     long tick = 10_000_000L; // USER_HZ = 100: nanoseconds per tick.
@@ -98,11 +96,11 @@ public final class Cgroups {
       usage.u64Always(4, parse(v));
     }
     Map<String, Long> throttle = keyed(dir("cpu").resolve("cpu.stat"));
-    Msg thr = new Msg();
+    ProtoWriter thr = new ProtoWriter();
     thr.u64(1, throttle.getOrDefault("nr_periods", 0L));
     thr.u64(2, throttle.getOrDefault("nr_throttled", 0L));
     thr.u64(3, throttle.getOrDefault("throttled_time", 0L));
-    Msg cpu = new Msg();
+    ProtoWriter cpu = new ProtoWriter();
     cpu.msg(1, usage);
     cpu.msg(2, thr);
     m.msg(3, cpu);
@@ -118,7 +116,7 @@ public final class Cgroups {
       "total_inactive_anon", "total_active_anon", "total_inactive_file", "total_active_file",
       "total_unevictable"
     };
-    Msg memory = new Msg();
+    ProtoWriter memory = new ProtoWriter();
     for (int i = 0; i < names.length; i++) {
       memory.u64(i + 1, ms.getOrDefault(names[i], 0L));
     }
@@ -130,8 +128,8 @@ public final class Cgroups {
     return m.bytes();
   }
 
-  private static Msg memEntry(Path mem, String prefix) {
-    Msg e = new Msg();
+  private static ProtoWriter memEntry(Path mem, String prefix) {
+    ProtoWriter e = new ProtoWriter();
     e.u64(1, single(mem.resolve(prefix + "limit_in_bytes")));
     e.u64(2, single(mem.resolve(prefix + "usage_in_bytes")));
     e.u64(3, single(mem.resolve(prefix + "max_usage_in_bytes")));
@@ -141,13 +139,13 @@ public final class Cgroups {
 
   private byte[] v2Metrics() throws IOException {
     Path d = dir("");
-    Msg m = new Msg();
-    Msg p = new Msg();
+    ProtoWriter m = new ProtoWriter();
+    ProtoWriter p = new ProtoWriter();
     p.u64(1, single(d.resolve("pids.current")));
     p.u64(2, single(d.resolve("pids.max")));
     m.msg(1, p);
     Map<String, Long> cs = keyed(d.resolve("cpu.stat"));
-    Msg cpu = new Msg();
+    ProtoWriter cpu = new ProtoWriter();
     String[] cpuNames = {
       "usage_usec", "user_usec", "system_usec", "nr_periods", "nr_throttled", "throttled_usec"
     };
@@ -164,7 +162,7 @@ public final class Cgroups {
       "pgrefill", "pgscan", "pgsteal", "pgactivate", "pgdeactivate", "pglazyfree", "pglazyfreed",
       "thp_fault_alloc", "thp_collapse_alloc"
     };
-    Msg memory = new Msg();
+    ProtoWriter memory = new ProtoWriter();
     for (int i = 0; i < memNames.length; i++) {
       memory.u64(i + 1, ms.getOrDefault(memNames[i], 0L));
     }
@@ -174,7 +172,7 @@ public final class Cgroups {
     memory.u64(35, single(d.resolve("memory.swap.max")));
     m.msg(4, memory);
     Map<String, Long> ev = keyed(d.resolve("memory.events"));
-    Msg events = new Msg();
+    ProtoWriter events = new ProtoWriter();
     String[] evNames = {"low", "high", "max", "oom", "oom_kill"};
     for (int i = 0; i < evNames.length; i++) {
       events.u64(i + 1, ev.getOrDefault(evNames[i], 0L));
@@ -220,43 +218,5 @@ public final class Cgroups {
       // Controller absent: empty statistics.
     }
     return out;
-  }
-
-  /** A tiny protobuf writer: uint64 fields (zero omitted) and embedded messages. */
-  private static final class Msg {
-    private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    private final CodedOutputStream out = CodedOutputStream.newInstance(buf);
-
-    void u64(int field, long v) {
-      if (v != 0) {
-        u64Always(field, v);
-      }
-    }
-
-    void u64Always(int field, long v) {
-      try {
-        out.writeUInt64(field, v);
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-
-    void msg(int field, Msg m) {
-      try {
-        byte[] b = m.bytes();
-        out.writeByteArray(field, b);
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-
-    byte[] bytes() {
-      try {
-        out.flush();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-      return buf.toByteArray();
-    }
   }
 }

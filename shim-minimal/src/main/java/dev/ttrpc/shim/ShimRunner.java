@@ -1,0 +1,313 @@
+package dev.ttrpc.shim;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.ttrpc.Handshaker;
+import dev.ttrpc.ServiceDefinition;
+import dev.ttrpc.TtrpcServer;
+import dev.ttrpc.TtrpcServerBuilder;
+import dev.ttrpc.proto.containerd.task.v2.DeleteResponse;
+import dev.ttrpc.shim.sys.ErrnoException;
+import dev.ttrpc.shim.sys.Libc;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The entry point of a Java containerd shim: parses the command line and runs the action.
+ *
+ * <ul>
+ *   <li>{@code -v}: prints the version, exits 0. Unknown flags: usage on stderr, exit 2.
+ *   <li>{@code start}: reads the runtime options from stdin, computes the group's socket, starts
+ *       or reuses the daemon ({@link ShimStart}), writes {@code ./address}, prints ONLY the
+ *       address on stdout (JSON {@code {"version":2,...}} when containerd 2.3+ sent
+ *       BootstrapParams), nothing on stderr, and exits at once.
+ *   <li>{@code delete}: runs {@link Shim#cleanup} and prints only the serialized DeleteResponse.
+ *   <li>no action: the daemon. Becomes a child subreaper, sends its stderr to the bundle's {@code
+ *       log} FIFO, writes {@code shim.pid}, serves the shim's services over ttRPC on the inherited
+ *       fd 3 (or {@code -socket}) with the same-user handshake, and exits after {@link
+ *       ShimDaemon#shutdown()}.
+ * </ul>
+ *
+ * <p>Logging goes through {@code java.util.logging} (and SLF4J for the ttRPC library), to stderr
+ * only, and only in daemon mode or on failure: {@code start} must keep stderr empty.
+ */
+public final class ShimRunner {
+  private static final Logger LOG = Logger.getLogger(ShimRunner.class.getName());
+
+  /** Held strongly: java.util.logging forgets the level of loggers nobody references. */
+  private static final List<Logger> QUIET_LOGGERS =
+      List.of(Logger.getLogger("java.lang.ProcessBuilder"), Logger.getLogger("java.lang.Runtime"));
+
+  private ShimRunner() {}
+
+  /** Runs the shim and exits the JVM with the action's status. */
+  public static void run(String binaryName, String version, Shim shim, String[] args) {
+    requireNonNull(shim, "shim");
+    int status;
+    try {
+      status = runAction(binaryName, version, shim, List.of(args));
+    } catch (Throwable t) {
+      System.err.println(binaryName + ": " + t.getMessage());
+      status = 1;
+    }
+    if (status >= 0) {
+      System.out.flush();
+      System.err.flush();
+      // Exit at once: lingering executor threads must not delay containerd.
+      System.exit(status);
+    }
+  }
+
+  /** Runs the action; returns the exit status, or -1 for a daemon that exits by itself. */
+  static int runAction(String binaryName, String version, Shim shim, List<String> args)
+      throws Exception {
+    ShimFlags flags;
+    try {
+      flags = ShimFlags.parse(args);
+    } catch (ShimFlags.UsageException e) {
+      if (!e.getMessage().isEmpty()) {
+        System.err.println(e.getMessage());
+      }
+      System.err.print(ShimFlags.usage(binaryName));
+      return e.exitCode();
+    }
+    if (flags.version()) {
+      System.out.println(binaryName + ":");
+      System.out.println("  Version:  " + version);
+      System.out.println("  Java version: " + System.getProperty("java.version"));
+      return 0;
+    }
+    if (flags.namespace().isEmpty()) {
+      System.err.println("shim namespace cannot be empty");
+      return 1;
+    }
+    Path bundle =
+        flags.bundle().isEmpty() ? Path.of("").toAbsolutePath() : Path.of(flags.bundle());
+    Map<String, String> env = System.getenv();
+    switch (flags.action()) {
+      case "start" -> {
+        byte[] stdin = System.in.readAllBytes();
+        StartInput input = StartInput.parse(stdin, flags.id(), flags.namespace());
+        ShimContext ctx = new ShimContext(flags, bundle, input, env);
+        String reply = start(shim, ctx, args.size());
+        System.out.print(reply);
+        return 0;
+      }
+      case "delete" -> {
+        ShimContext ctx = new ShimContext(flags, bundle, StartInput.EMPTY, env);
+        DeleteResponse r = shim.cleanup(ctx);
+        System.out.write(r.toByteArray());
+        return 0;
+      }
+      case "" -> {
+        daemon(shim, new ShimContext(flags, bundle, StartInput.EMPTY, env));
+        return -1;
+      }
+      default -> {
+        System.err.println("unknown action: " + flags.action());
+        System.err.print(ShimFlags.usage(binaryName));
+        return 2;
+      }
+    }
+  }
+
+  private static String start(Shim shim, ShimContext ctx, int ownArgCount) throws IOException {
+    ShimFlags flags = ctx.flags();
+    Map<String, String> annotations = annotations(ctx.bundle());
+    String group = shim.groupId(ctx, annotations);
+    Path socketDir =
+        ctx.startInput().socketDir().isEmpty()
+            ? ShimSockets.DEFAULT_SOCKET_DIR
+            : Path.of(ctx.startInput().socketDir());
+    String address = ShimSockets.socketAddress(flags.address(), flags.namespace(), group,
+        socketDir);
+    Map<String, String> env = new LinkedHashMap<>(ctx.env());
+    if (!ctx.startInput().ttrpcAddress().isEmpty()) {
+      env.put("TTRPC_ADDRESS", ctx.startInput().ttrpcAddress());
+    }
+    boolean json = ctx.startInput().bootstrap();
+    ShimStart.Result r =
+        ShimStart.start(
+            ctx.bundle(),
+            address,
+            ShimStart.selfCommand(ownArgCount),
+            flags.daemonArguments(),
+            env,
+            a -> json ? startReplyJson(a) : a);
+    return json ? startReplyJson(r.address()) : r.address();
+  }
+
+  /** The JSON start reply containerd 1.7+ understands (task API version 2, ttRPC). */
+  public static String startReplyJson(String address) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("version", 2);
+    m.put("address", address);
+    m.put("protocol", "ttrpc");
+    return Json.write(m);
+  }
+
+  /** The address in a start reply or {@code address} file (plain or JSON). */
+  public static String addressOf(String reply) {
+    String s = reply.trim();
+    if (s.startsWith("{")) {
+      return Json.string(Json.parseObject(s), "address", "");
+    }
+    return s;
+  }
+
+  /** {@code config.json}'s annotations (empty if absent or unreadable). */
+  public static Map<String, String> annotations(Path bundle) {
+    Map<String, String> out = new LinkedHashMap<>();
+    try {
+      Map<String, Object> spec =
+          Json.parseObject(Files.readString(bundle.resolve("config.json"), StandardCharsets.UTF_8));
+      for (Map.Entry<String, Object> e : Json.object(spec, "annotations").entrySet()) {
+        if (e.getValue() instanceof String v) {
+          out.put(e.getKey(), v);
+        }
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      // No spec or a broken one: no annotations; Create will report the real problem.
+    }
+    return out;
+  }
+
+  // ---- daemon --------------------------------------------------------------------------------
+
+  private static void daemon(Shim shim, ShimContext ctx) throws Exception {
+    redirectStderrToLogFifo(ctx.bundle());
+    configureLogging(ctx.flags().debug());
+    Libc.setChildSubreaper(true);
+    Files.writeString(ctx.bundle().resolve("shim.pid"), Integer.toString(Libc.getpid()));
+    Path socket =
+        ctx.flags().socket().isEmpty()
+            ? socketFromAddressFile(ctx.bundle())
+            : ShimSockets.socketPath(ctx.flags().socket());
+    EventPublisher publisher =
+        EventPublisher.toContainerd(ctx.ttrpcAddress(), ctx.flags().namespace());
+    CountDownLatch stop = new CountDownLatch(1);
+    AtomicBoolean stopping = new AtomicBoolean();
+    ShimDaemon daemon =
+        new ShimDaemon() {
+          @Override
+          public ShimContext context() {
+            return ctx;
+          }
+
+          @Override
+          public EventPublisher publisher() {
+            return publisher;
+          }
+
+          @Override
+          public void shutdown() {
+            if (stopping.compareAndSet(false, true)) {
+              stop.countDown();
+            }
+          }
+        };
+    TtrpcServerBuilder builder = TtrpcServer.builder().handshaker(Handshaker.requireSameUser());
+    for (ServiceDefinition s : shim.services(daemon)) {
+      builder.addService(s);
+    }
+    TtrpcServer server = builder.build();
+    if (ctx.flags().socket().isEmpty()) {
+      server.startOnInheritedFd(3);
+    } else {
+      server.start(ctx.flags().socket());
+    }
+    LOG.info("shim " + ctx.flags().id() + " serving (pid " + Libc.getpid() + ")");
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  if (socket != null) {
+                    try {
+                      Files.deleteIfExists(socket);
+                    } catch (IOException ignored) {
+                      // Exiting anyway.
+                    }
+                  }
+                }));
+    stop.await();
+    LOG.info("shim " + ctx.flags().id() + " shutting down");
+    try {
+      server.shutdown().get(2, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // Calls like a Wait whose client is gone never finish: cut them off.
+      server.shutdownNow();
+    }
+    publisher.close();
+    if (socket != null) {
+      Files.deleteIfExists(socket);
+    }
+    System.out.flush();
+    System.err.flush();
+    Runtime.getRuntime().halt(0);
+  }
+
+  private static Path socketFromAddressFile(Path bundle) {
+    try {
+      String a = addressOf(Files.readString(bundle.resolve("address")));
+      return a.isEmpty() ? null : ShimSockets.socketPath(a);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Points fd 2 at the bundle's {@code log} FIFO if containerd holds it open. */
+  private static void redirectStderrToLogFifo(Path bundle) {
+    Path log = bundle.resolve("log");
+    if (!Files.exists(log)) {
+      return;
+    }
+    try {
+      int fd = Libc.open(log, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+      Libc.setNonBlocking(fd, false);
+      Libc.dup2(fd, 2);
+      Libc.close(fd);
+    } catch (ErrnoException e) {
+      // ENXIO: nobody reads the FIFO (containerd gone); keep /dev/null.
+    }
+  }
+
+  /** One line per record on stderr, debug level with {@code -debug}. */
+  public static void configureLogging(boolean debug) {
+    System.setProperty(
+        "java.util.logging.SimpleFormatter.format",
+        "time=\"%1$tFT%1$tT.%1$tLZ\" level=%4$s msg=\"%5$s%6$s\"%n");
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", debug ? "debug" : "info");
+    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    // Netty's start-up chatter and the JDK's per-process-start stack traces are noise here.
+    System.setProperty("org.slf4j.simpleLogger.log.io.netty", "info");
+    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+    System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+    for (Logger quiet : QUIET_LOGGERS) {
+      quiet.setLevel(Level.INFO);
+    }
+    Logger root = Logger.getLogger("");
+    Level level = debug ? Level.FINE : Level.INFO;
+    root.setLevel(level);
+    Arrays.stream(root.getHandlers()).forEach(h -> h.setLevel(level));
+    if (root.getHandlers().length == 0) {
+      java.util.logging.ConsoleHandler h = new java.util.logging.ConsoleHandler();
+      h.setLevel(level);
+      root.addHandler(h);
+    }
+    // SimpleFormatter reads its format once; re-create the formatter after setting it.
+    for (java.util.logging.Handler h : root.getHandlers()) {
+      h.setFormatter(new java.util.logging.SimpleFormatter());
+    }
+  }
+}

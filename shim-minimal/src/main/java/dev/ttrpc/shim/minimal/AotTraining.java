@@ -1,0 +1,96 @@
+package dev.ttrpc.shim.minimal;
+
+import com.google.protobuf.Empty;
+import dev.ttrpc.ServerCallContext;
+import dev.ttrpc.StatusException;
+import dev.ttrpc.TtrpcClient;
+import dev.ttrpc.TtrpcServer;
+import dev.ttrpc.proto.containerd.services.events.ttrpc.v1.EventsTtrpc;
+import dev.ttrpc.proto.containerd.services.events.ttrpc.v1.ForwardRequest;
+import dev.ttrpc.proto.containerd.task.v2.ConnectRequest;
+import dev.ttrpc.proto.containerd.task.v2.StateRequest;
+import dev.ttrpc.proto.containerd.task.v2.TaskTtrpc;
+import dev.ttrpc.shim.EventPublisher;
+import dev.ttrpc.shim.Json;
+import dev.ttrpc.shim.ShimFlags;
+import dev.ttrpc.shim.ShimRunner;
+import dev.ttrpc.shim.ShimSockets;
+import dev.ttrpc.shim.StartInput;
+import dev.ttrpc.shim.sys.Libc;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The training workload for the AOT cache built at package time: runs the code paths of {@code
+ * start} (flags, address, options), of the daemon (ttRPC server with the Task service, event
+ * publishing over a ttRPC client) and of {@code delete}, without containerd. Not part of the
+ * shim's behaviour.
+ */
+public final class AotTraining {
+  private AotTraining() {}
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Files.createTempDirectory("shim-aot");
+    try {
+      ShimFlags flags =
+          ShimFlags.parse(
+              List.of("-namespace", "default", "-address", "/run/containerd/containerd.sock",
+                  "-publish-binary", "/usr/bin/containerd", "-id", "t1", "-debug", "start"));
+      ShimSockets.socketAddress(flags.address(), flags.namespace(), flags.id(),
+          ShimSockets.DEFAULT_SOCKET_DIR);
+      StartInput.parse(new byte[0], "t1", "default");
+      Json.parse("{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"]},\"annotations\":{}}");
+      ShimRunner.startReplyJson("unix:///x");
+      Libc.geteuid();
+      Libc.processExists(Libc.getpid());
+
+      String events = "unix://" + dir.resolve("events.sock");
+      String task = "unix://" + dir.resolve("task.sock");
+      TtrpcServer eventsServer =
+          TtrpcServer.builder()
+              .addService(
+                  EventsTtrpc.bindService(
+                      new EventsTtrpc.Service() {
+                        @Override
+                        public Empty forward(ForwardRequest request, ServerCallContext context) {
+                          return Empty.getDefaultInstance();
+                        }
+                      }))
+              .build()
+              .start(events);
+      EventPublisher publisher = EventPublisher.toContainerd(events, "default");
+      MinimalTaskService service =
+          new MinimalTaskService(
+              "default", MinimalTaskService.publishTo(publisher), () -> {},
+              o -> ShimConfig.defaults());
+      TtrpcServer taskServer =
+          TtrpcServer.builder().addService(TaskTtrpc.bindService(service)).build().start(task);
+      try (TtrpcClient client = TtrpcClient.connect(task)) {
+        TaskTtrpc.TaskStub stub = TaskTtrpc.newStub(client).withTimeout(Duration.ofSeconds(5));
+        for (int i = 0; i < 20; i++) {
+          stub.connect(ConnectRequest.newBuilder().setId("t1").build());
+          try {
+            stub.state(StateRequest.newBuilder().setId("t1").build());
+          } catch (StatusException expected) {
+            // NOT_FOUND: no container; the error path is trained too.
+          }
+          publisher.publish(
+              "/tasks/exit",
+              EventMessages.toProto(new TaskEvent.Exited("t1", "t1", 1, 0, Instant.now())));
+        }
+      }
+      publisher.drain(Duration.ofSeconds(5));
+      publisher.close();
+      taskServer.shutdownNow();
+      eventsServer.shutdownNow();
+    } finally {
+      try (var s = Files.walk(dir)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    System.exit(0);
+  }
+}

@@ -1,0 +1,126 @@
+package dev.ttrpc.shim.minimal;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
+import dev.ttrpc.ServiceDefinition;
+import dev.ttrpc.proto.containerd.task.v2.DeleteResponse;
+import dev.ttrpc.proto.containerd.task.v2.TaskTtrpc;
+import dev.ttrpc.shim.EventPublisher;
+import dev.ttrpc.shim.Json;
+import dev.ttrpc.shim.Shim;
+import dev.ttrpc.shim.ShimContext;
+import dev.ttrpc.shim.ShimDaemon;
+import dev.ttrpc.shim.ShimRunner;
+import dev.ttrpc.shim.ShimSockets;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code containerd-shim-minimal-v2} (runtime {@code io.containerd.minimal.v2}): the shim
+ * framework plus the minimal Task service with its runc and process backends.
+ */
+public final class MinimalShim implements Shim {
+  /** The binary name containerd derives from the runtime name. */
+  public static final String BINARY = "containerd-shim-minimal-v2";
+
+  public static final String VERSION = "0.1.0";
+
+  /** Type URL of CRI's / ctr's generic runtime options ({@code config_path} = field 2). */
+  static final String RUNTIME_OPTIONS_TYPE = "runtimeoptions.v1.Options";
+
+  public static void main(String[] args) {
+    ShimRunner.run(BINARY, VERSION, new MinimalShim(), args);
+  }
+
+  /** The config for a set of runtime options (their {@code config_path}, else the default). */
+  static ShimConfig configFor(Any options) {
+    String path = System.getenv("MINIMAL_SHIM_CONFIG");
+    if (path == null || path.isEmpty()) {
+      path = configPathOption(options);
+    }
+    try {
+      return ShimConfig.load(path.isEmpty() ? ShimConfig.DEFAULT_PATH : Path.of(path));
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading shim config " + path, e);
+    }
+  }
+
+  /** {@code runtimeoptions.v1.Options.config_path} of an Any, or "". */
+  static String configPathOption(Any options) {
+    if (options == null || !RUNTIME_OPTIONS_TYPE.equals(options.getTypeUrl())) {
+      return "";
+    }
+    try {
+      CodedInputStream in = options.getValue().newCodedInput();
+      while (true) {
+        int tag = in.readTag();
+        if (tag == 0) {
+          return "";
+        }
+        if (WireFormat.getTagFieldNumber(tag) == 2
+            && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+          return in.readString();
+        }
+        in.skipField(tag);
+      }
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  @Override
+  public String groupId(ShimContext context, Map<String, String> annotations) {
+    ShimConfig cfg = configFor(context.startInput().options().orElse(null));
+    if (cfg.grouping().equals("namespace")) {
+      return "minimal-shim-namespace";
+    }
+    return ShimSockets.groupId(annotations, context.flags().id());
+  }
+
+  @Override
+  public DeleteResponse cleanup(ShimContext context) throws Exception {
+    Path bundle = context.bundle();
+    String id = context.flags().id();
+    Map<String, Object> saved = Map.of();
+    Path options = bundle.resolve(MinimalTaskService.OPTIONS_FILE);
+    if (Files.exists(options)) {
+      saved = Json.parseObject(Files.readString(options));
+    }
+    int pid;
+    if ("process".equals(Json.string(saved, "backend", "runc"))) {
+      pid = ProcessRuntime.cleanup(bundle);
+    } else {
+      RuncOptions ro =
+          new RuncOptions(false, false, Json.string(saved, "binary_name", ""),
+              Json.string(saved, "root", ""), "", Json.bool(saved, "systemd_cgroup", false));
+      pid = RuncRuntime.cleanup(context.flags().namespace(), bundle, id, ro);
+    }
+    return DeleteResponse.newBuilder()
+        .setPid(pid)
+        .setExitStatus(137)
+        .setExitedAt(EventPublisher.timestamp(Instant.now()))
+        .build();
+  }
+
+  @Override
+  public List<ServiceDefinition> services(ShimDaemon daemon) {
+    Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("orphan-reaper").unstarted(r))
+        .scheduleWithFixedDelay(Reaper::sweepOrphans, 2, 2, TimeUnit.SECONDS);
+    MinimalTaskService task =
+        new MinimalTaskService(
+            daemon.context().flags().namespace(),
+            MinimalTaskService.publishTo(daemon.publisher()),
+            daemon::shutdown,
+            MinimalShim::configFor);
+    return List.of(TaskTtrpc.bindService(task));
+  }
+}
