@@ -19,6 +19,25 @@ public interface ClientInterceptor {
   <Q, R> CompletableFuture<R> interceptUnary(
       MethodDescriptor<Q, R> method, Q request, CallOptions options, UnaryInvoker<Q, R> next);
 
+  /**
+   * Intercepts the start of one streaming call of any shape. Call {@code next.start(options)}
+   * (possibly with changed options) and return its call, possibly wrapped, or throw a {@link
+   * StatusException} without calling it. Every shape is seen as a {@link BidiStreamCall}: for a
+   * server-streaming method the request has already been given and {@code send} is refused; for a
+   * client-streaming method the response is the one message received. The default passes the call
+   * on unchanged.
+   */
+  default <Q, R> BidiStreamCall<Q, R> interceptStream(
+      MethodDescriptor<Q, R> method, CallOptions options, StreamStarter<Q, R> next) {
+    return next.start(options);
+  }
+
+  /** The rest of a streaming call's chain, ending in the transport. */
+  @FunctionalInterface
+  interface StreamStarter<Q, R> {
+    BidiStreamCall<Q, R> start(CallOptions options);
+  }
+
   /** The rest of the chain, ending in the transport. */
   @FunctionalInterface
   interface UnaryInvoker<Q, R> {

@@ -206,22 +206,49 @@ public final class ClientConnection implements TtrpcClient {
   @Override
   public <Q, R> ClientStreamCall<Q, R> clientStream(
       MethodDescriptor<Q, R> method, CallOptions options) {
-    throw streamingUnsupported();
+    checkType(method, MethodType.CLIENT_STREAMING);
+    BidiStreamCall<Q, R> call = startStream(method, null, options);
+    return new ClientStreamAdapter<>(call);
   }
 
   @Override
   public <Q, R> ServerStreamCall<R> serverStream(
       MethodDescriptor<Q, R> method, Q request, CallOptions options) {
-    throw streamingUnsupported();
+    checkType(method, MethodType.SERVER_STREAMING);
+    requireNonNull(request, "request");
+    return new ServerStreamAdapter<>(startStream(method, request, options));
   }
 
   @Override
   public <Q, R> BidiStreamCall<Q, R> bidiStream(MethodDescriptor<Q, R> method, CallOptions options) {
-    throw streamingUnsupported();
+    checkType(method, MethodType.BIDI_STREAMING);
+    return startStream(method, null, options);
   }
 
-  private static StatusException streamingUnsupported() {
-    return Status.UNIMPLEMENTED.withMessage("streaming not supported yet").asException();
+  private static void checkType(MethodDescriptor<?, ?> method, MethodType expected) {
+    if (requireNonNull(method, "method").type() != expected) {
+      throw new IllegalArgumentException(method + " is not " + expected);
+    }
+  }
+
+  private <Q, R> BidiStreamCall<Q, R> startStream(
+      MethodDescriptor<Q, R> method, Q request, CallOptions options) {
+    requireNonNull(options, "options");
+    ClientInterceptor.StreamStarter<Q, R> transport =
+        o -> StreamingCall.start(this, method, request, o);
+    return interceptStream(0, method, options, transport);
+  }
+
+  private <Q, R> BidiStreamCall<Q, R> interceptStream(
+      int index,
+      MethodDescriptor<Q, R> method,
+      CallOptions options,
+      ClientInterceptor.StreamStarter<Q, R> transport) {
+    if (index == interceptors.length) {
+      return transport.start(options);
+    }
+    return interceptors[index].interceptStream(
+        method, options, o -> interceptStream(index + 1, method, o, transport));
   }
 
   @Override
@@ -326,9 +353,45 @@ public final class ClientConnection implements TtrpcClient {
     channel.write(frame, channel.voidPromise());
   }
 
-  /** The next stream id that will be assigned (for tests). */
-  long nextStreamIdForTest() {
-    return nextStreamId;
+  boolean isRegistered(ClientStream stream) {
+    return stream.streamId != 0 && streams.get(stream.streamId) == stream;
+  }
+
+  boolean isClosedFlag() {
+    return closed;
+  }
+
+  io.netty.buffer.ByteBufAllocator alloc() {
+    return channel.alloc();
+  }
+
+  int maxMessageSize() {
+    return maxMessageSize;
+  }
+
+  /**
+   * Waits (on a caller thread) until the outbound buffer is below its high-water mark, so that a
+   * fast stream sender cannot exhaust memory; bounded by {@code deadline}, and abandoned when the
+   * connection closes or {@code finished} reports a status.
+   */
+  void awaitWritable(Deadline deadline, java.util.function.Supplier<Status> finished) {
+    while (!channel.isWritable()) {
+      if (closed || !channel.isActive()) {
+        throw CLOSED.asException();
+      }
+      Status done = finished.get();
+      if (done != null) {
+        throw done.asException();
+      }
+      if (deadline != null && deadline.isExpired()) {
+        throw Status.of(Status.Code.DEADLINE_EXCEEDED, "context deadline exceeded").asException();
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+      if (Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+        throw Status.of(Status.Code.CANCELLED, "ttrpc: interrupted").asException();
+      }
+    }
   }
 
   private static StatusException asStatusException(Throwable t) {
@@ -408,7 +471,7 @@ public final class ClientConnection implements TtrpcClient {
     }
   }
 
-  private byte[] route(MethodDescriptor<?, ?> method) {
+  byte[] route(MethodDescriptor<?, ?> method) {
     byte[] route = routes.get(method);
     if (route == null) {
       route = FrameEncoder.route(method.serviceName(), method.methodName());

@@ -44,6 +44,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
   static final String ODD_IDS = "StreamID must be odd for client initiated streams";
   static final String INCREASING_IDS = "StreamID cannot be re-used and must increment";
   static final String SERVER_CLOSED = "ttrpc: server closed";
+  static final String NO_LONGER_ACTIVE = "StreamID is no longer active";
 
   private final ServerImpl server;
   private final Channel channel;
@@ -148,7 +149,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
       return false;
     }
     MethodEntry entry = service.get(request.method());
-    if (entry == null || entry.method.descriptor().type() != MethodType.UNARY) {
+    if (entry == null) {
       replyError(streamId, Status.Code.UNIMPLEMENTED, "method " + request.method());
       return false;
     }
@@ -158,7 +159,25 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             request.metadata(),
             CallContext.deadlineFor(request.timeoutNano(), arrival),
             peer);
-    ServerStream call = new UnaryServerCall(this, streamId, context, entry, request, frame);
+    ServerStream call;
+    boolean handedOff;
+    if (entry.method.descriptor().type() == MethodType.UNARY) {
+      call = new UnaryServerCall(this, streamId, context, entry, request, frame);
+      handedOff = true;
+    } else {
+      // The streaming call parses its first message now; the frame is not kept.
+      call =
+          new StreamingServerCall(
+              this,
+              streamId,
+              context,
+              entry,
+              frame,
+              request.payload(frame),
+              request.payloadLength() > 0,
+              Wire.flags(frame));
+      handedOff = false;
+    }
     streams.put(streamId, call);
     long timeout = request.timeoutNano();
     if (timeout < 0) {
@@ -173,14 +192,16 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
       call.cancelTimer();
       context.cancel();
       replyError(streamId, Status.Code.UNAVAILABLE, SERVER_CLOSED);
+      // The call never ran, so the frame is still ours to release.
       return false;
     }
-    return true;
+    return handedOff;
   }
 
   private boolean onData(ByteBuf frame, int streamId) {
     ServerStream stream = streams.get(streamId);
     if (stream == null) {
+      replyError(streamId, Status.Code.INVALID_ARGUMENT, NO_LONGER_ACTIVE);
       return false;
     }
     String error = stream.onData(frame);
@@ -278,6 +299,27 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     while ((item = completions.poll()) != null) {
       ReferenceCountUtil.release(
           item instanceof Send ? ((Send) item).frame : ((Completion) item).frame);
+    }
+  }
+
+  /**
+   * Waits (on a handler thread) until the connection's outbound buffer is below its high-water
+   * mark, so that a fast sender cannot exhaust memory; fails if the connection closes or {@code
+   * stop} becomes true meanwhile.
+   */
+  void awaitWritable(java.util.function.BooleanSupplier stop) {
+    while (!channel.isWritable()) {
+      if (!channel.isActive()) {
+        throw Status.of(Status.Code.UNAVAILABLE, "ttrpc: closed").asException();
+      }
+      if (stop.getAsBoolean()) {
+        throw Status.of(Status.Code.CANCELLED, "ttrpc: stream closed").asException();
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+      if (Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+        throw Status.of(Status.Code.CANCELLED, "ttrpc: interrupted").asException();
+      }
     }
   }
 

@@ -90,8 +90,9 @@ final class UnaryServerCall extends ServerStream implements Runnable {
 
   @Override
   String onData(ByteBuf frame) {
+    // The client side of a unary call is complete with its Request.
     frame.release();
-    return null;
+    return StreamingServerCall.STREAM_CLOSED;
   }
 
   @Override
