@@ -26,7 +26,7 @@ import net.jqwik.api.constraints.StringLength;
 import net.jqwik.api.lifecycle.AfterProperty;
 
 /** Properties of the frame decoder and the envelope codec under arbitrary input. */
-class FrameCodecProperties {
+class FrameCodecPropertiesTest {
   private static final int MAX = 256;
 
   /** One frame as a test generates it. */
