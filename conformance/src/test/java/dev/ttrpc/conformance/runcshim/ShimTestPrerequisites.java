@@ -52,14 +52,23 @@ record ShimTestPrerequisites(Path shimBinary, Path runc, Path busybox, Path mkfi
     if (mkfifo.isEmpty()) {
       missing.add("mkfifo not found on PATH (coreutils)");
     }
-    if (!missing.isEmpty()) {
-      String reason = "real containerd-shim-runc-v2 test cannot run: " + String.join("; ", missing);
-      if (inCi()) {
-        Assertions.fail(reason + " (CI=true: this test must run, never skip)");
-      }
-      Assumptions.abort(reason + " (skipped outside CI; CI=true makes this a failure)");
-    }
+    enforce(missing, inCi());
     return new ShimTestPrerequisites(shim.get(), runc.get(), busybox.get(), mkfifo.get());
+  }
+
+  /**
+   * Does nothing if {@code missing} is empty; otherwise fails the test when {@code ci}, or aborts
+   * it (JUnit reports it skipped) when not, naming every missing piece.
+   */
+  static void enforce(List<String> missing, boolean ci) {
+    if (missing.isEmpty()) {
+      return;
+    }
+    String reason = "real containerd-shim-runc-v2 test cannot run: " + String.join("; ", missing);
+    if (ci) {
+      Assertions.fail(reason + " (CI=true: this test must run, never skip)");
+    }
+    Assumptions.abort(reason + " (skipped outside CI; CI=true makes this a failure)");
   }
 
   static boolean inCi() {
