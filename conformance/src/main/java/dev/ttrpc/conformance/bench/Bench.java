@@ -30,7 +30,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * nothing. It measures as the Go peer's {@code -bench} mode does (same request, nearest-rank
  * percentiles), so the two can be compared point by point.
  *
- * <p>Each point runs a warm-up, then a measured phase of fixed length, and reports calls per
+ * <p>First, an unmeasured JIT warm-up runs every payload size (default 6 s in all), so that the
+ * JVMs on both ends have compiled their hot paths, as in a long-running service. Each point then
+ * runs its own warm-up and a measured phase of fixed length, and reports calls per
  * second, p50 and p99 latency, and the heap bytes allocated per call by this process (all its
  * threads) and, with {@code --server_stats} against the Java interop server started with {@code
  * --stats}, by the server's JVM (see {@link ServerStats}).
@@ -38,6 +40,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * bench --address unix:///PATH [--concurrency 1,16,64] [--payload 64,65536,1048576]
  *       [--warmup 1s] [--duration 3s] [--connections 1] [--server_stats] [--threads virtual|platform]
+ *       [--jit_warmup 6s]
  * </pre>
  *
  * Prints one {@code BENCH ...} line per point; exit status 1 if a call failed, 2 on bad flags.
@@ -334,13 +337,14 @@ public final class Bench {
     Duration duration;
     boolean serverStats;
     Threads threads;
+    Duration jitWarmup;
     try {
       Flags flags =
           Flags.parse(
               args,
               List.of(
                   "address", "concurrency", "payload", "warmup", "duration", "connections",
-                  "threads"),
+                  "threads", "jit_warmup"),
               List.of("server_stats", "help"));
       if (flags.has("help")) {
         System.out.println(usage());
@@ -353,6 +357,7 @@ public final class Bench {
       connections = flags.intValue("connections", 1);
       warmup = flags.duration("warmup", Duration.ofSeconds(1));
       duration = flags.duration("duration", Duration.ofSeconds(3));
+      jitWarmup = flags.duration("jit_warmup", Duration.ofSeconds(6));
       serverStats = flags.has("server_stats");
       threads = Threads.valueOf(flags.get("threads", "virtual").toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
@@ -362,6 +367,15 @@ public final class Bench {
     }
     if (!AllocationCounter.isSupported()) {
       System.err.println("bench: this JVM cannot count allocated bytes; reporting n/a");
+    }
+    try {
+      jitWarmup(address, payloads, concurrencies, connections, jitWarmup, threads);
+    } catch (IOException e) {
+      System.err.println("bench: cannot connect to " + address + ": " + e);
+      return 1;
+    } catch (BenchFailure | RuntimeException e) {
+      System.err.println("bench: warm-up: " + e.getMessage());
+      return 1;
     }
     for (int payload : payloads) {
       for (int concurrency : concurrencies) {
@@ -383,12 +397,46 @@ public final class Bench {
     return 0;
   }
 
+  /**
+   * Before the first point: runs every payload size at the lowest and the highest concurrency,
+   * unmeasured, for {@code total} altogether, so that both JVMs (this one and a Java server) have
+   * compiled the paths of every point before any is measured, as a long-running service has.
+   * The per-point warm-up then only settles the point's own load.
+   */
+  private static void jitWarmup(
+      String address,
+      List<Integer> payloads,
+      List<Integer> concurrencies,
+      int connections,
+      Duration total,
+      Threads threads)
+      throws IOException, BenchFailure {
+    if (total.isZero()) {
+      return;
+    }
+    int lowest = concurrencies.stream().min(Integer::compare).orElseThrow();
+    int highest = concurrencies.stream().max(Integer::compare).orElseThrow();
+    List<int[]> points = new ArrayList<>();
+    for (int payload : payloads) {
+      points.add(new int[] {lowest, payload});
+      if (highest != lowest) {
+        points.add(new int[] {highest, payload});
+      }
+    }
+    Duration each = total.dividedBy(points.size());
+    for (int[] point : points) {
+      run(address, new Config(point[0], point[1], connections, Duration.ZERO, each, false, threads));
+    }
+  }
+
   private static String usage() {
     return "usage: bench --address unix:///PATH [--concurrency 1,16,64]"
         + " [--payload 64,65536,1048576]\n"
         + "             [--warmup 1s] [--duration 3s] [--connections 1] [--server_stats]"
         + " [--threads virtual|platform]\n"
+        + "             [--jit_warmup 6s]\n"
         + "  --server_stats  ask the server (Java interop server started with --stats) for its"
-        + " allocation";
+        + " allocation\n"
+        + "  --jit_warmup    unmeasured load over every payload before the first point (0s: none)";
   }
 }
