@@ -45,6 +45,7 @@ public final class ProcessIo implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ProcessIo.class.getName());
   private static final int BUFFER = 32 * 1024;
   private static final Duration LOGGER_GRACE = Duration.ofSeconds(12);
+  private static final Duration LOGGER_READY = Duration.ofSeconds(10);
 
   private final Stdio stdio;
   private final String namespace;
@@ -202,8 +203,24 @@ public final class ProcessIo implements AutoCloseable {
     sinks.put("logger-stdout", new Sink(FdStreams.output(out[1])));
     sinks.put("logger-stderr", new Sink(FdStreams.output(err[1])));
     // The logger signals readiness by writing a byte to, or closing, fd 5.
-    try (InputStream r = FdStreams.input(ready[0])) {
-      r.read();
+    InputStream r = FdStreams.input(ready[0]);
+    java.util.concurrent.CompletableFuture<Integer> signalled = new java.util.concurrent.CompletableFuture<>();
+    Thread.ofPlatform().daemon().name("logger-ready-" + id).start(() -> {
+      try (r) {
+        signalled.complete(r.read());
+      } catch (IOException e) {
+        signalled.completeExceptionally(e);
+      }
+    });
+    try {
+      signalled.get(LOGGER_READY.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      Libc.kill(loggerPid, Libc.SIGKILL);
+      throw new IOException(
+          "logging binary " + uri.path() + " did not signal readiness on fd 5 within "
+              + LOGGER_READY.toSeconds() + " s");
+    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+      throw new IOException("waiting for logging binary " + uri.path(), e);
     }
   }
 
