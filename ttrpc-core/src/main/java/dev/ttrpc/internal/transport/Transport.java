@@ -35,25 +35,35 @@ import org.slf4j.LoggerFactory;
 public final class Transport {
   private static final Logger log = LoggerFactory.getLogger(Transport.class);
 
-  private static final boolean EPOLL = Epoll.isAvailable();
+  /**
+   * System property that forces the NIO transport ({@code -Dttrpc.transport=nio}) even where
+   * epoll is available; read whenever the shared group is created.
+   */
+  public static final String TRANSPORT_PROPERTY = "ttrpc.transport";
 
   private static EventLoopGroup sharedGroup;
+  private static boolean epoll;
 
   private Transport() {}
 
   /** Whether the native epoll transport is in use. */
-  public static boolean isEpoll() {
-    return EPOLL;
+  public static synchronized boolean isEpoll() {
+    group();
+    return epoll;
   }
 
   /** The shared event loop group, (re)created if none is running. */
   public static synchronized EventLoopGroup group() {
     if (sharedGroup == null || sharedGroup.isShuttingDown()) {
-      if (!EPOLL) {
+      boolean forceNio = "nio".equalsIgnoreCase(System.getProperty(TRANSPORT_PROPERTY));
+      epoll = !forceNio && Epoll.isAvailable();
+      if (!epoll) {
         log.info(
-            "ttrpc: native epoll transport unavailable ({}), using NIO Unix sockets: no peer"
-                + " credentials, abstract sockets or inherited descriptors",
-            Epoll.unavailabilityCause().toString());
+            "ttrpc: using NIO Unix sockets ({}): no peer credentials, abstract sockets or"
+                + " inherited descriptors",
+            forceNio
+                ? TRANSPORT_PROPERTY + "=nio"
+                : "native epoll unavailable: " + Epoll.unavailabilityCause());
       }
       int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
       DefaultThreadFactory threadFactory = new DefaultThreadFactory("ttrpc-io", true);
@@ -61,7 +71,7 @@ public final class Transport {
           new MultiThreadIoEventLoopGroup(
               threads,
               threadFactory,
-              EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+              epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     }
     return sharedGroup;
   }
@@ -79,31 +89,31 @@ public final class Transport {
   }
 
   /** A client bootstrap on the shared group with the transport's channel type. */
-  public static Bootstrap clientBootstrap() {
+  public static synchronized Bootstrap clientBootstrap() {
     return new Bootstrap()
         .group(group())
-        .channel(EPOLL ? EpollDomainSocketChannel.class : NioDomainSocketChannel.class);
+        .channel(epoll ? EpollDomainSocketChannel.class : NioDomainSocketChannel.class);
   }
 
   /** A server bootstrap on the shared group with the transport's channel type. */
-  public static ServerBootstrap serverBootstrap() {
+  public static synchronized ServerBootstrap serverBootstrap() {
     EventLoopGroup group = group();
     return new ServerBootstrap()
         .group(group, group)
         .channel(
-            EPOLL ? EpollServerDomainSocketChannel.class : NioServerDomainSocketChannel.class);
+            epoll ? EpollServerDomainSocketChannel.class : NioServerDomainSocketChannel.class);
   }
 
   /**
    * A server bootstrap that adopts an already listening socket; start it with {@code register()},
    * not {@code bind()}.
    */
-  public static ServerBootstrap inheritedServerBootstrap(int fd) throws IOException {
-    if (!EPOLL) {
+  public static synchronized ServerBootstrap inheritedServerBootstrap(int fd) throws IOException {
+    EventLoopGroup group = group();
+    if (!epoll) {
       throw new IOException(
           "serving on an inherited file descriptor needs the native epoll transport");
     }
-    EventLoopGroup group = group();
     return new ServerBootstrap()
         .group(group, group)
         .channelFactory(() -> new EpollServerDomainSocketChannel(fd, true));
@@ -126,7 +136,7 @@ public final class Transport {
       throw new IOException("invalid ttrpc address (no path): " + address);
     }
     boolean isAbstract = path.charAt(0) == '@';
-    if (EPOLL) {
+    if (isEpoll()) {
       return new DomainSocketAddress(isAbstract ? "\0" + path.substring(1) : path);
     }
     if (isAbstract) {
