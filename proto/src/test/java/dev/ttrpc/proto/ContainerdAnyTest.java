@@ -24,7 +24,8 @@ class ContainerdAnyTest {
     Any any = ContainerdAny.pack(exit);
     assertEquals("containerd.events.TaskExit", any.getTypeUrl());
     assertEquals(exit.toByteString(), any.getValue());
-    // Any{type_url "containerd.runc.v1.ProcessDetails", value ProcessDetails{exec_id "e"}}
+    // Any{type_url "containerd.runc.v1.ProcessDetails", value ProcessDetails{exec_id "e"}}, the
+    // bytes containerd v1.6.20's typeurl.MarshalAny produces for the same message.
     assertArrayEquals(
         HexFormat.of()
             .parseHex("0a21636f6e7461696e6572642e72756e632e76312e50726f6365737344657461696c731203"
