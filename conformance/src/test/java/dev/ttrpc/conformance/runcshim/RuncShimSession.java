@@ -2,9 +2,11 @@ package dev.ttrpc.conformance.runcshim;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.Any;
 import dev.ttrpc.Metadata;
 import dev.ttrpc.TtrpcClient;
 import dev.ttrpc.TtrpcServer;
+import dev.ttrpc.proto.containerd.runc.v1.Options;
 import dev.ttrpc.proto.containerd.services.events.ttrpc.v1.EventsTtrpc;
 import dev.ttrpc.proto.containerd.task.v2.TaskTtrpc;
 import java.io.IOException;
@@ -37,13 +39,14 @@ import java.util.Optional;
 final class RuncShimSession implements AutoCloseable {
   static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
-  /** Where the runc shim keeps runc state, per namespace (its default, no runtime options). */
-  private static final Path RUNC_ROOT = Path.of("/run/containerd/runc");
+  /** Where the runc shim keeps runc state, per namespace, unless the options name a root. */
+  private static final Path DEFAULT_RUNC_ROOT = Path.of("/run/containerd/runc");
 
   private final ShimTestPrerequisites tools;
   private final Path workDir;
   private final String namespace;
   private final String id;
+  private final Options runcOptions;
   private final RecordingEventsService events = new RecordingEventsService();
   private final List<Fifo> fifos = new ArrayList<>();
   private OciBundle bundle;
@@ -54,22 +57,32 @@ final class RuncShimSession implements AutoCloseable {
   private TtrpcClient client;
   private TaskTtrpc.TaskStub task;
 
-  private RuncShimSession(ShimTestPrerequisites tools, Path workDir, String id) {
+  private RuncShimSession(
+      ShimTestPrerequisites tools, Path workDir, String id, Options runcOptions) {
     this.tools = tools;
     this.workDir = workDir;
     this.id = id;
+    this.runcOptions = runcOptions;
     // A namespace of its own keeps runc state and the socket address apart from anything else.
     this.namespace = "ttrpc-java-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
   }
 
   /**
    * Builds the bundle for a container whose init runs {@code initArgs}, starts the shim and
-   * connects to it. On failure everything started so far is torn down again.
+   * connects to it. With {@code runcOptions} (null: none) the shim gets them as containerd hands
+   * them over: as an Any on the stdin of {@code start}, and the same Any is what {@link
+   * #runtimeOptions()} returns for {@code CreateTaskRequest.options}. On failure everything
+   * started so far is torn down again.
    */
   static RuncShimSession start(
-      ShimTestPrerequisites tools, Path workDir, String id, List<String> initArgs)
+      ShimTestPrerequisites tools,
+      Path workDir,
+      String id,
+      List<String> initArgs,
+      Options runcOptions)
       throws Exception {
-    RuncShimSession s = new RuncShimSession(tools, workDir, requireNonNull(id, "id"));
+    RuncShimSession s =
+        new RuncShimSession(tools, workDir, requireNonNull(id, "id"), runcOptions);
     try {
       s.startShim(initArgs);
       return s;
@@ -97,10 +110,11 @@ final class RuncShimSession implements AutoCloseable {
     // -address only feeds the socket name hash (and the legacy publish path, disabled here by
     // -publish-binary /bin/false): no containerd listens there.
     startResult =
-        ShimCommands.run(
+        ShimCommands.runWithInput(
             COMMAND_TIMEOUT,
             bundle.dir(),
             Map.of("TTRPC_ADDRESS", eventsSocket.toString()),
+            runcOptions == null ? null : runtimeOptions().toByteArray(),
             tools.shimBinary().toString(),
             "-namespace",
             namespace,
@@ -120,6 +134,26 @@ final class RuncShimSession implements AutoCloseable {
         TaskTtrpc.newStub(client)
             .withTimeout(CALL_TIMEOUT)
             .withMetadata(Metadata.of(Metadata.CONTAINERD_NAMESPACE_KEY, namespace));
+  }
+
+  /**
+   * The runc options as containerd wraps them: an Any whose type_url is the bare proto name
+   * ({@code containerd.runc.v1.Options}); null if the session has none.
+   */
+  Any runtimeOptions() {
+    if (runcOptions == null) {
+      return null;
+    }
+    return Any.newBuilder()
+        .setTypeUrl(runcOptions.getDescriptorForType().getFullName())
+        .setValue(runcOptions.toByteString())
+        .build();
+  }
+
+  /** Where runc keeps this session's containers: {@code <root>/<namespace>}. */
+  Path runcStateDir() {
+    String root = runcOptions == null ? "" : runcOptions.getRoot();
+    return (root.isEmpty() ? DEFAULT_RUNC_ROOT : Path.of(root)).resolve(namespace);
   }
 
   String namespace() {
@@ -227,7 +261,7 @@ final class RuncShimSession implements AutoCloseable {
           null,
           tools.runc().toString(),
           "--root",
-          RUNC_ROOT.resolve(namespace).toString(),
+          runcStateDir().toString(),
           "delete",
           "--force",
           id));
@@ -238,7 +272,7 @@ final class RuncShimSession implements AutoCloseable {
         shim.get().onExit().get(COMMAND_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
       }
     });
-    step(failures, () -> deleteRecursively(RUNC_ROOT.resolve(namespace)));
+    step(failures, () -> deleteRecursively(runcStateDir()));
     step(failures, () -> {
       if (address != null) {
         Files.deleteIfExists(socketPath());

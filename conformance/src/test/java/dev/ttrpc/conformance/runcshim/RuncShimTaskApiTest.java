@@ -19,6 +19,7 @@ import dev.ttrpc.proto.containerd.events.TaskExecAdded;
 import dev.ttrpc.proto.containerd.events.TaskExecStarted;
 import dev.ttrpc.proto.containerd.events.TaskExit;
 import dev.ttrpc.proto.containerd.events.TaskStart;
+import dev.ttrpc.proto.containerd.runc.v1.Options;
 import dev.ttrpc.proto.containerd.runc.v1.ProcessDetails;
 import dev.ttrpc.proto.containerd.task.v2.ConnectRequest;
 import dev.ttrpc.proto.containerd.task.v2.ConnectResponse;
@@ -100,14 +101,22 @@ class RuncShimTaskApiTest {
 
   @Test
   void generatedTaskClientDrivesRealRuncShimThroughWholeTaskLifecycle() throws Exception {
-    try (RuncShimSession s = RuncShimSession.start(tools, workDir, "lifecycle", INIT_ARGS)) {
+    // Runtime options as ctr would send them for io.containerd.runc.v2, with a runc binary and
+    // root of our choosing so that the shim's use of them is visible.
+    Options options =
+        Options.newBuilder()
+            .setBinaryName(tools.runc().toString())
+            .setRoot(workDir.resolve("runc-root").toString())
+            .build();
+    try (RuncShimSession s =
+        RuncShimSession.start(tools, workDir, "lifecycle", INIT_ARGS, options)) {
       withDiagnostics(s, () -> lifecycle(s));
     }
   }
 
   @Test
   void errorsOfRealRuncShimArriveWithTheirCodesAndMessages() throws Exception {
-    try (RuncShimSession s = RuncShimSession.start(tools, workDir, "errors", INIT_ARGS)) {
+    try (RuncShimSession s = RuncShimSession.start(tools, workDir, "errors", INIT_ARGS, null)) {
       withDiagnostics(s, () -> errors(s));
     }
   }
@@ -136,9 +145,21 @@ class RuncShimTaskApiTest {
                     .setTerminal(false)
                     .setStdout(initOut.path().toString())
                     .setStderr(initErr.path().toString())
+                    .setOptions(s.runtimeOptions())
                     .build()));
     int initPid = created.getPid();
     assertTrue(initPid > 0, "Create returns the init pid: " + created);
+    // The shim decoded our Options: it records binary_name and runs runc under our root.
+    Path bundleDir = s.bundle().dir();
+    assertEquals(tools.runc().toString(), Files.readString(bundleDir.resolve("runtime")));
+    String savedOptions = Files.readString(bundleDir.resolve("options.json"));
+    assertTrue(
+        savedOptions.contains("\"binary_name\":\"" + tools.runc() + "\"")
+            && savedOptions.contains("\"root\":\"" + workDir.resolve("runc-root") + "\""),
+        "options.json: " + savedOptions);
+    assertTrue(
+        Files.isRegularFile(s.runcStateDir().resolve(id).resolve("state.json")),
+        "runc state under the root from the options: " + s.runcStateDir());
 
     StateResponse createdState = call(task.state(stateOf(id, "")));
     assertEquals(Status.CREATED, createdState.getStatus(), createdState.toString());

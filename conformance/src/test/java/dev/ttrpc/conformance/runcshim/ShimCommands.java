@@ -3,6 +3,7 @@ package dev.ttrpc.conformance.runcshim;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -53,14 +54,25 @@ final class ShimCommands {
 
   /**
    * Runs {@code command} in {@code workDir} (null: inherit) with {@code extraEnv} added to this
-   * JVM's environment (null: none), and waits at most {@code timeout}; a command still running
-   * then is killed and reported as an {@link IllegalStateException}.
+   * JVM's environment (null: none) and stdin at EOF, and waits at most {@code timeout}; a command
+   * still running then is killed and reported as an {@link IllegalStateException}.
    */
   static Result run(
       Duration timeout, Path workDir, Map<String, String> extraEnv, String... command) {
-    ProcessBuilder pb =
-        new ProcessBuilder(command)
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    return runWithInput(timeout, workDir, extraEnv, null, command);
+  }
+
+  /** Like {@link #run}, with {@code stdin} (null: none) written to the command's stdin. */
+  static Result runWithInput(
+      Duration timeout,
+      Path workDir,
+      Map<String, String> extraEnv,
+      byte[] stdin,
+      String... command) {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    if (stdin == null) {
+      pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    }
     if (workDir != null) {
       pb.directory(workDir.toFile());
     }
@@ -70,6 +82,11 @@ final class ShimCommands {
     Process p;
     try {
       p = pb.start();
+      if (stdin != null) {
+        try (OutputStream in = p.getOutputStream()) {
+          in.write(stdin);
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
     }
