@@ -117,6 +117,9 @@ public final class ClientConnection implements TtrpcClient {
 
   @Override
   public <Q, R> R call(MethodDescriptor<Q, R> method, Q request, CallOptions options) {
+    if (eventLoop.inEventLoop()) {
+      throw new IllegalStateException("blocking call on the connection's own I/O thread");
+    }
     CompletableFuture<R> future = callAsync(method, request, options);
     try {
       return future.get();

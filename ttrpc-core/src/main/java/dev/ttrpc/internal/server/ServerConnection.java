@@ -86,7 +86,14 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
       onFrame((ByteBuf) msg);
     } else if (msg instanceof Oversized) {
       Oversized event = (Oversized) msg;
-      replyError(event.streamId(), Status.Code.RESOURCE_EXHAUSTED, event.message());
+      ServerStream live = streams.get(event.streamId());
+      Status status = Status.of(Status.Code.RESOURCE_EXHAUSTED, event.message());
+      if (live != null) {
+        // An oversized Data frame of a live stream ends that stream, with one terminal frame.
+        endStream(live, status);
+      } else {
+        replyError(event.streamId(), status.code(), status.message());
+      }
     } else {
       ReferenceCountUtil.release(msg);
     }

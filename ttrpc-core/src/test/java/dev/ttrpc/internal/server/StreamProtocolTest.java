@@ -19,7 +19,6 @@ import dev.ttrpc.testing.StreamService;
 import dev.ttrpc.testing.TestService;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -178,6 +177,22 @@ class StreamProtocolTest {
       Frame f = c.readFrame();
       assertEquals(7, f.streamId(), "no second terminal frame for stream 5");
       assertEquals("alive", Frames.stringPayload(f));
+    }
+  }
+
+  @Test
+  void oversizedDataEndsOnlyItsStreamOnce() throws Exception {
+    try (RawConnection c = RawConnection.connect(socket)) {
+      c.write(request(1, RO, "Chat", null));
+      c.writeFrame(1, Frames.DATA, 0, StringValue.of("before").toByteArray());
+      assertEquals("before", StringValue.parseFrom(c.readFrame().data()).getValue());
+      c.writeFrame(1, Frames.DATA, 0, new byte[4194305]);
+      assertError(c.readFrame(), 1, Status.Code.RESOURCE_EXHAUSTED,
+          "message length 4194305 exceed maximum message size of 4194304");
+      c.write(Frames.request(3, "Echo", "in sync"));
+      Frame f = c.readFrame();
+      assertEquals(3, f.streamId(), "no second terminal frame for stream 1");
+      assertEquals("in sync", Frames.stringPayload(f));
     }
   }
 
