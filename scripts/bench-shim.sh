@@ -12,7 +12,7 @@
 # Needs root. Build the shim first (mvn -DskipTests package -pl shim-minimal -am).
 # Environment: BENCH_RUNS (default 20), BENCH_GROUPED (default 10),
 #   BENCH_RUNTIMES (default "io.containerd.runc.v2 io.containerd.minimal.v2"),
-#   BENCH_BACKEND=NAME (annotation dev.ttrpc.shim.backend for our shim).
+#   BENCH_BACKEND=NAME (annotation dev.ttrpc.minimal.backend for our shim).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,7 +51,7 @@ runtime_flags() {
   local rt=$1
   echo "--runtime $rt"
   if [[ $rt == io.containerd.minimal.v2 && -n ${BENCH_BACKEND:-} ]]; then
-    echo "--annotation dev.ttrpc.shim.backend=$BENCH_BACKEND"
+    echo "--annotation dev.ttrpc.minimal.backend=$BENCH_BACKEND"
   fi
 }
 

@@ -8,7 +8,7 @@
 #
 # Environment:
 #   DEMO_SKIP_BUILD=1     use the shim already built in shim-minimal/target/dist
-#   DEMO_BACKEND=NAME     select the shim's backend per container (annotation dev.ttrpc.shim.backend)
+#   DEMO_BACKEND=NAME     select the shim's backend per container (annotation dev.ttrpc.minimal.backend)
 #   DEMO_RUNTIME=NAME     another runtime for comparison, e.g. io.containerd.runc.v2 (the default
 #                         is io.containerd.minimal.v2; there is never a silent fallback)
 #   DEMO_KEEP=1           keep the private containerd running at the end (prints how to stop it)
@@ -82,7 +82,7 @@ echo "work dir $work, socket $PRIVATE_CONTAINERD_ADDRESS, namespace $ns, contain
 ctr_() { ctr -a "$PRIVATE_CONTAINERD_ADDRESS" -n "$ns" "$@"; }
 run_flags=(--runtime "$runtime")
 if [[ -n ${DEMO_BACKEND:-} ]]; then
-  run_flags+=(--annotation "dev.ttrpc.shim.backend=$DEMO_BACKEND")
+  run_flags+=(--annotation "dev.ttrpc.minimal.backend=$DEMO_BACKEND")
 fi
 
 # Events as containerd sees them, printed at the end.

@@ -122,7 +122,8 @@ class DetachedTaskTest {
   }
 
   private void assertExecEvents(int mark, String execId, long status) {
-    List<EventLog.Event> events = c.assertTaskEvents(mark, "d1", "exec-added", "exec-started", "exit");
+    List<EventLog.Event> events =
+        c.assertTaskEvents(mark, "d1", "exec-added", "exec-started", "exit");
     assertEquals(execId, events.get(0).string("exec_id"), events::toString);
     assertEquals(execId, events.get(1).string("exec_id"), events::toString);
     long pid = events.get(1).number("pid");
@@ -287,5 +288,11 @@ class DetachedTaskTest {
     assertCtrError(c.ctr("tasks", "delete", "d1"),
         "no running task found: task d1 not found: not found");
     assertOk(c.ctr("containers", "rm", "d1"));
+  }
+
+  @Test
+  @Order(99)
+  void forwardedEventsUseBareTypeUrls() {
+    c.assertForwardedTypeUrls();
   }
 }

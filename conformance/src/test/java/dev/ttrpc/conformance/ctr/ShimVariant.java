@@ -19,9 +19,12 @@ enum ShimVariant {
   /** containerd-shim-minimal-v2 driving runc. */
   MINIMAL_RUNC("minimal-runc", "io.containerd.minimal.v2", "runc",
       Set.of(Feature.values())),
-  /** containerd-shim-minimal-v2 running plain processes (no namespaces, no cgroups). */
+  /**
+   * containerd-shim-minimal-v2 running plain processes: chrooted into the rootfs, no namespaces,
+   * no cgroups (pause is SIGSTOP, metrics come from /proc, there is no OOM detection).
+   */
   MINIMAL_PROCESS("minimal-process", "io.containerd.minimal.v2", "process",
-      Set.of(Feature.PAUSE));
+      Set.of(Feature.PAUSE, Feature.METRICS));
 
   /** What some scenarios need beyond the basic lifecycle. */
   enum Feature {
@@ -35,8 +38,11 @@ enum ShimVariant {
     RUNC_ERRORS,
   }
 
-  /** OCI annotation selecting the backend of containerd-shim-minimal-v2 for one container. */
-  static final String BACKEND_ANNOTATION = "dev.ttrpc.shim.backend";
+  /**
+   * OCI annotation selecting the backend of containerd-shim-minimal-v2 for one container
+   * ({@code ctr run --annotation}); the shim's default backend is runc.
+   */
+  static final String BACKEND_ANNOTATION = "dev.ttrpc.minimal.backend";
 
   /** Where {@code mvn package} puts containerd-shim-minimal-v2 (and what goes on PATH). */
   static Path minimalShimBin() {

@@ -25,6 +25,18 @@ final class VariantCtr {
   /** Time for events to arrive after the command that caused them returned. */
   static final Duration EVENT_TIMEOUT = Duration.ofSeconds(10);
 
+  /** The type_url of each task topic: the bare proto full name. */
+  private static final Map<String, String> TYPE_URLS = Map.of(
+      "/tasks/create", "containerd.events.TaskCreate",
+      "/tasks/start", "containerd.events.TaskStart",
+      "/tasks/exit", "containerd.events.TaskExit",
+      "/tasks/delete", "containerd.events.TaskDelete",
+      "/tasks/exec-added", "containerd.events.TaskExecAdded",
+      "/tasks/exec-started", "containerd.events.TaskExecStarted",
+      "/tasks/paused", "containerd.events.TaskPaused",
+      "/tasks/resumed", "containerd.events.TaskResumed",
+      "/tasks/oom", "containerd.events.TaskOOM");
+
   private final PrivateContainerd containerd;
   private final ShimVariant variant;
 
@@ -144,7 +156,8 @@ final class VariantCtr {
       }
       sleep(Duration.ofMillis(100));
     }
-    fail("task " + id + " did not reach " + status + " within " + timeout + " (last: " + last + ")");
+    fail("task " + id + " did not reach " + status + " within " + timeout
+        + " (last: " + last + ")");
   }
 
   /** Polls {@code tasks ls} until {@code id} is no longer listed. */
@@ -174,6 +187,20 @@ final class VariantCtr {
     assertEquals(expected, events.stream().map(EventLog.Event::topic).toList(),
         () -> "task events of " + id + " [" + variant + "]: " + events);
     return events;
+  }
+
+  /**
+   * Asserts that every event the shim forwarded in this variant's namespace (containerd's debug
+   * log) carries the bare proto name as type_url, which is all containerd 1.6 can decode, and that
+   * ctr decoded every event it received.
+   */
+  void assertForwardedTypeUrls() {
+    List<Map.Entry<String, String>> forwarded = containerd.forwardedEvents(namespace());
+    assertTrue(forwarded.size() >= 2, () -> "too few forwarded events: " + forwarded);
+    for (Map.Entry<String, String> e : forwarded) {
+      assertEquals(TYPE_URLS.get(e.getKey()), e.getValue(), () -> "forwarded: " + forwarded);
+    }
+    assertEquals(List.of(), containerd.events().decodeWarnings());
   }
 
   /** Removes whatever is left of container {@code id} (task and container), ignoring errors. */

@@ -72,7 +72,8 @@ public final class Commands {
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
       return new CommandResult(
           argv, finished ? process.exitValue() : -1,
-          Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8),
+          Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8),
           !finished, elapsed);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run " + argv, e);

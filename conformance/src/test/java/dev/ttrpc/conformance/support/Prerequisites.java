@@ -2,6 +2,7 @@ package dev.ttrpc.conformance.support;
 
 import static java.util.Objects.requireNonNull;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -41,7 +42,7 @@ public final class Prerequisites {
 
   /** Whether this JVM runs as root (containerd and runc need it). */
   public static boolean isRoot() {
-    CommandResult id = Commands.run(java.time.Duration.ofSeconds(5), "id", "-u");
+    CommandResult id = Commands.run(Duration.ofSeconds(5), "id", "-u");
     return id.exitCode() == 0 && id.stdout().trim().equals("0");
   }
 }

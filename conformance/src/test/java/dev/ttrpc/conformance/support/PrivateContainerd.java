@@ -7,9 +7,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -96,8 +99,8 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
       return;
     }
     if (Boolean.getBoolean("conformance.keep")) {
-      System.err.println("keeping private containerd (stop it with: scripts/private-containerd.sh stop "
-          + dir() + ")");
+      System.err.println("keeping private containerd (stop it with:"
+          + " scripts/private-containerd.sh stop " + dir() + ")");
       return;
     }
     CommandResult stopped =
@@ -202,10 +205,10 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
    */
   public Path shimSocket(String namespace, String group) {
     try {
-      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(
           (address() + "/" + namespace + "/" + group).getBytes(StandardCharsets.UTF_8));
-      return Path.of("/run/containerd/s", java.util.HexFormat.of().formatHex(digest));
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return Path.of("/run/containerd/s", HexFormat.of().formatHex(digest));
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -89,13 +90,13 @@ public final class Procs {
     return result;
   }
 
-  private static java.util.Optional<Character> state(long pid) {
+  private static Optional<Character> state(long pid) {
     String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
     int close = stat.lastIndexOf(')');
     if (close < 0 || close + 2 >= stat.length()) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
-    return java.util.Optional.of(stat.charAt(close + 2));
+    return Optional.of(stat.charAt(close + 2));
   }
 
   private static String read(Path path) {
