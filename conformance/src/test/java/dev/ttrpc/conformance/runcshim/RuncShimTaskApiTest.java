@@ -49,6 +49,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -161,6 +162,11 @@ class RuncShimTaskApiTest {
         Files.isRegularFile(s.runcStateDir().resolve(id).resolve("state.json")),
         "runc state under the root from the options: " + s.runcStateDir());
 
+    // As ctr does: Wait on the init before it even starts. The call stays in flight on the same
+    // connection while everything below runs, and completes only when the init exits.
+    CompletableFuture<WaitResponse> earlyWait =
+        task.withTimeout(Duration.ofMinutes(2)).waitAsync(waitOf(id, ""));
+
     StateResponse createdState = call(task.state(stateOf(id, "")));
     assertEquals(Status.CREATED, createdState.getStatus(), createdState.toString());
     assertEquals(id, createdState.getId());
@@ -241,10 +247,12 @@ class RuncShimTaskApiTest {
     call(task.delete(deleteOf(id, "e2")));
 
     // Init: SIGTERM, trapped into exit 42.
+    assertFalse(earlyWait.isDone(), "Wait on a running init must not return: " + earlyWait);
     call(task.kill(KillRequest.newBuilder().setId(id).setSignal(SIGTERM).build()));
     WaitResponse initExit = call(task.wait_(waitOf(id, "")));
     assertEquals(42, initExit.getExitStatus(), initExit.toString());
     assertRecent(initExit.getExitedAt(), "init exited_at");
+    assertEquals(initExit, call(earlyWait.get(30, TimeUnit.SECONDS)), "early Wait sees the exit");
     assertEquals("hello-from-init\ngot-term\n", initOut.awaitEof(OUTPUT_TIMEOUT), "init stdout");
     assertEquals("err-from-init\n", initErr.awaitEof(OUTPUT_TIMEOUT), "init stderr");
     StateResponse stopped = call(task.state(stateOf(id, "")));
