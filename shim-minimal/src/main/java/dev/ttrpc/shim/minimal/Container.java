@@ -420,7 +420,9 @@ public final class Container {
     CompletableFuture.allOf(
             runningExecs.stream().map(ProcessRecord::exit).toArray(CompletableFuture[]::new))
         .completeOnTimeout(null, 10, java.util.concurrent.TimeUnit.SECONDS)
-        .whenComplete(
+        // Async: an exec's exit completes its future while it still holds the event lock, before
+        // publishing its own TaskExit; the init's exit must queue behind that.
+        .whenCompleteAsync(
             (v, t) -> {
               synchronized (eventLock) {
                 events.accept(initExit);
