@@ -74,6 +74,9 @@ class ProcessRuntimeTest {
     rt.kill(15, false);
     assertEquals(143, exit.get(10, TimeUnit.SECONDS)[1]);
     rt.initExited();
+    for (int i = 0; i < 200 && dev.ttrpc.shim.sys.Libc.processExists(-s.pid()); i++) {
+      Thread.sleep(10); // the group's last members are being killed and reaped
+    }
     TaskException e = assertThrows(TaskException.class, () -> rt.kill(15, false));
     assertEquals(TaskException.Code.NOT_FOUND, e.code());
     assertEquals("io.containerd.cgroups.v1.Metrics", rt.stats().typeUrl());
