@@ -95,6 +95,7 @@ class ContainerTest {
     TaskException e = assertThrows(TaskException.class, () -> c.kill("", 15, false));
     assertEquals(TaskException.Code.NOT_FOUND, e.code());
     assertEquals("process already finished", e.getMessage());
+    awaitTopics(5);
     assertEquals(List.of("/tasks/create", "/tasks/start", "/tasks/paused", "/tasks/resumed",
         "/tasks/exit:c1"), topics());
   }
@@ -155,9 +156,7 @@ class ContainerTest {
     runtime.exitDuringStart = true;
     c.start("");
     c.waitFor("").get(5, TimeUnit.SECONDS);
-    for (int i = 0; i < 100 && topics().size() < 3; i++) {
-      Thread.sleep(10);
-    }
+    awaitTopics(3);
     assertEquals(List.of("/tasks/create", "/tasks/start", "/tasks/exit:c1"), topics());
   }
 
@@ -168,6 +167,7 @@ class ContainerTest {
     runtime.oom = true;
     runtime.exit(100, 137);
     c.waitFor("").get(5, TimeUnit.SECONDS);
+    awaitTopics(4);
     assertEquals(List.of("/tasks/create", "/tasks/start", "/tasks/oom", "/tasks/exit:c1"),
         topics());
   }
@@ -181,6 +181,13 @@ class ContainerTest {
     assertEquals(List.of("/tasks/create", "/tasks/delete"), topics());
     TaskException again = assertThrows(TaskException.class, () -> c.delete(""));
     assertEquals(TaskException.Code.NOT_FOUND, again.code());
+  }
+
+  /** The init's TaskExit is queued asynchronously: wait for it. */
+  private void awaitTopics(int n) throws InterruptedException {
+    for (int i = 0; i < 500 && topics().size() < n; i++) {
+      Thread.sleep(10);
+    }
   }
 
   private static Stdio noIo() {
