@@ -18,6 +18,8 @@ import dev.ttrpc.proto.containerd.events.TaskDelete;
 import dev.ttrpc.proto.containerd.events.TaskExecAdded;
 import dev.ttrpc.proto.containerd.events.TaskExecStarted;
 import dev.ttrpc.proto.containerd.events.TaskExit;
+import dev.ttrpc.proto.containerd.events.TaskPaused;
+import dev.ttrpc.proto.containerd.events.TaskResumed;
 import dev.ttrpc.proto.containerd.events.TaskStart;
 import dev.ttrpc.proto.containerd.runc.v1.Options;
 import dev.ttrpc.proto.containerd.runc.v1.ProcessDetails;
@@ -29,13 +31,17 @@ import dev.ttrpc.proto.containerd.task.v2.DeleteRequest;
 import dev.ttrpc.proto.containerd.task.v2.DeleteResponse;
 import dev.ttrpc.proto.containerd.task.v2.ExecProcessRequest;
 import dev.ttrpc.proto.containerd.task.v2.KillRequest;
+import dev.ttrpc.proto.containerd.task.v2.PauseRequest;
 import dev.ttrpc.proto.containerd.task.v2.PidsRequest;
 import dev.ttrpc.proto.containerd.task.v2.PidsResponse;
+import dev.ttrpc.proto.containerd.task.v2.ResumeRequest;
 import dev.ttrpc.proto.containerd.task.v2.ShutdownRequest;
 import dev.ttrpc.proto.containerd.task.v2.StartRequest;
 import dev.ttrpc.proto.containerd.task.v2.StartResponse;
 import dev.ttrpc.proto.containerd.task.v2.StateRequest;
 import dev.ttrpc.proto.containerd.task.v2.StateResponse;
+import dev.ttrpc.proto.containerd.task.v2.StatsRequest;
+import dev.ttrpc.proto.containerd.task.v2.StatsResponse;
 import dev.ttrpc.proto.containerd.task.v2.TaskTtrpc;
 import dev.ttrpc.proto.containerd.task.v2.WaitRequest;
 import dev.ttrpc.proto.containerd.task.v2.WaitResponse;
@@ -197,6 +203,12 @@ class RuncShimTaskApiTest {
         initOnly.getProcessesList().stream().anyMatch(p -> p.getPid() == initPid),
         "Pids lists the init: " + initOnly);
 
+    // Pause/Resume through runc's freezer.
+    call(task.pause(PauseRequest.newBuilder().setId(id).build()));
+    assertEquals(Status.PAUSED, call(task.state(stateOf(id, ""))).getStatus(), "after Pause");
+    call(task.resume(ResumeRequest.newBuilder().setId(id).build()));
+    assertEquals(Status.RUNNING, call(task.state(stateOf(id, ""))).getStatus(), "after Resume");
+
     // Exec e1: runs to completion with exit 7, output through its own FIFO.
     Fifo e1Out = s.newOutputFifo("e1-stdout");
     Fifo e1Err = s.newOutputFifo("e1-stderr");
@@ -240,6 +252,7 @@ class RuncShimTaskApiTest {
             .orElseThrow(() -> new AssertionError("Pids lacks exec pid " + e2Pid + ": " + withExec));
     ProcessDetails details = unpack(e2Info.getInfo(), ProcessDetails.getDefaultInstance());
     assertEquals("e2", details.getExecId(), "ProcessDetails of the exec");
+    assertCgroupStats(call(task.stats(StatsRequest.newBuilder().setId(id).build())));
     call(task.kill(KillRequest.newBuilder().setId(id).setExecId("e2").setSignal(SIGKILL).build()));
     WaitResponse e2Exit = call(task.wait_(waitOf(id, "e2")));
     assertEquals(128 + SIGKILL, e2Exit.getExitStatus(), e2Exit.toString());
@@ -304,6 +317,8 @@ class RuncShimTaskApiTest {
         List.of(
             "/tasks/create",
             "/tasks/start",
+            "/tasks/paused",
+            "/tasks/resumed",
             "/tasks/exec-added",
             "/tasks/exec-started",
             "/tasks/exit",
@@ -334,19 +349,50 @@ class RuncShimTaskApiTest {
     assertEquals(id, start.getContainerId());
     assertEquals(initPid, start.getPid());
 
-    assertExec(events.get(2), events.get(3), id, "e1", e1Pid);
-    assertExit(events.get(4), id, "e1", e1Pid, 7);
-    assertExec(events.get(5), events.get(6), id, "e2", e2Pid);
-    assertExit(events.get(7), id, "e2", e2Pid, 128 + SIGKILL);
-    TaskExit initExitEvent = assertExit(events.get(8), id, id, initPid, 42);
+    TaskPaused paused = unpack(events.get(2).envelope().getEvent(), TaskPaused.getDefaultInstance());
+    assertEquals(id, paused.getContainerId());
+    TaskResumed resumed =
+        unpack(events.get(3).envelope().getEvent(), TaskResumed.getDefaultInstance());
+    assertEquals(id, resumed.getContainerId());
+
+    assertExec(events.get(4), events.get(5), id, "e1", e1Pid);
+    assertExit(events.get(6), id, "e1", e1Pid, 7);
+    assertExec(events.get(7), events.get(8), id, "e2", e2Pid);
+    assertExit(events.get(9), id, "e2", e2Pid, 128 + SIGKILL);
+    TaskExit initExitEvent = assertExit(events.get(10), id, id, initPid, 42);
     assertEquals(initExit.getExitedAt(), initExitEvent.getExitedAt(), "exit event vs Wait");
 
-    TaskDelete delete = unpack(events.get(9).envelope().getEvent(), TaskDelete.getDefaultInstance());
+    TaskDelete delete =
+        unpack(events.get(11).envelope().getEvent(), TaskDelete.getDefaultInstance());
     assertEquals(id, delete.getContainerId());
     assertEquals(initPid, delete.getPid());
     assertEquals(42, delete.getExitStatus());
     assertEquals(initExit.getExitedAt(), delete.getExitedAt());
     assertEquals("", delete.getId(), "TaskDelete of init carries no exec id");
+  }
+
+  /**
+   * The shim reads the container's cgroup and answers with the Metrics message of the host's
+   * cgroup version, both large schemas: decoding them completely checks every field number the
+   * shim fills in.
+   */
+  private static void assertCgroupStats(StatsResponse stats) throws InvalidProtocolBufferException {
+    Any any = stats.getStats();
+    switch (any.getTypeUrl()) {
+      case "io.containerd.cgroups.v1.Metrics" -> {
+        var m = unpack(any, dev.ttrpc.proto.io.containerd.cgroups.v1.Metrics.getDefaultInstance());
+        assertTrue(m.getPids().getCurrent() >= 2, "init, its sleep and e2 run: " + m.getPids());
+        assertTrue(m.getMemory().getUsage().getUsage() > 0, "memory usage: " + m.getMemory());
+        assertTrue(m.getCpu().getUsage().getTotal() > 0, "cpu usage: " + m.getCpu());
+      }
+      case "io.containerd.cgroups.v2.Metrics" -> {
+        var m = unpack(any, dev.ttrpc.proto.io.containerd.cgroups.v2.Metrics.getDefaultInstance());
+        assertTrue(m.getPids().getCurrent() >= 2, "init, its sleep and e2 run: " + m.getPids());
+        assertTrue(m.getMemory().getUsage() > 0, "memory usage: " + m.getMemory());
+        assertTrue(m.getCpu().getUsageUsec() > 0, "cpu usage: " + m.getCpu());
+      }
+      default -> fail("Stats answered with an unexpected type: " + any.getTypeUrl());
+    }
   }
 
   private static void assertExec(
