@@ -1,0 +1,33 @@
+package dev.ttrpc.shim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ShimRunnerTest {
+  @TempDir Path bundle;
+
+  @Test
+  void jsonStartReplyIsWhatContainerd17Parses() {
+    String json = ShimRunner.startReplyJson("unix:///run/containerd/s/abc");
+    assertEquals(
+        "{\"version\":2,\"address\":\"unix:///run/containerd/s/abc\",\"protocol\":\"ttrpc\"}",
+        json);
+    assertEquals("unix:///run/containerd/s/abc", ShimRunner.addressOf(json));
+    assertEquals("unix:///run/containerd/s/abc",
+        ShimRunner.addressOf("unix:///run/containerd/s/abc\n"));
+  }
+
+  @Test
+  void annotationsComeFromConfigJson() throws Exception {
+    Files.writeString(
+        bundle.resolve("config.json"),
+        "{\"annotations\":{\"io.containerd.runc.v2.group\":\"g1\",\"n\":1}}");
+    assertEquals(Map.of("io.containerd.runc.v2.group", "g1"), ShimRunner.annotations(bundle));
+    assertEquals(Map.of(), ShimRunner.annotations(bundle.resolve("missing")));
+  }
+}
