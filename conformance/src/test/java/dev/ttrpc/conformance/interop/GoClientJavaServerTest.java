@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,7 +48,10 @@ class GoClientJavaServerTest {
 
   @BeforeAll
   static void startJavaServer() throws Exception {
-    peer = GoPeer.get();
+    peer = GoPeer.available();
+    if (peer == null) {
+      return;
+    }
     socketDir = GoPeer.socketDir();
     server = InteropServer.start("unix://" + socketDir.resolve("java.sock"), false);
   }
@@ -60,6 +64,11 @@ class GoClientJavaServerTest {
     if (socketDir != null) {
       Files.deleteIfExists(socketDir);
     }
+  }
+
+  @BeforeEach
+  void requireGoPeer() {
+    GoPeer.get();
   }
 
   static List<String> goCases() {

@@ -56,9 +56,7 @@ final class GoPeer {
    * built for lack of Go; fails it if the build itself fails.
    */
   static synchronized GoPeer get() {
-    if (built == null && unavailable == null && buildFailure == null) {
-      build();
-    }
+    available();
     if (buildFailure != null) {
       fail(buildFailure);
     }
@@ -68,6 +66,18 @@ final class GoPeer {
       }
       Assumptions.abort("Go interop peer not available (install golang-go and"
           + " golang-github-containerd-ttrpc-dev to run these tests): " + unavailable);
+    }
+    return built;
+  }
+
+  /**
+   * The built peer, or null if it cannot be built (then {@link #get()} says why). For
+   * {@code @BeforeAll} methods: they set up with it if it is there, and each test calls {@link
+   * #get()} first, so that every test reports the skip (or, in CI, the failure) itself.
+   */
+  static synchronized GoPeer available() {
+    if (built == null && unavailable == null && buildFailure == null) {
+      build();
     }
     return built;
   }
