@@ -4,12 +4,16 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A named pipe the test reads a process's output from, the way a containerd client does: the
@@ -76,6 +80,33 @@ final class Fifo implements AutoCloseable {
     }
   }
 
+  /**
+   * Opens the FIFO for writing as a client's stdin would, writes {@code data} and closes this
+   * writer again. The open blocks until a reader exists, so it runs on a thread of its own and
+   * is bounded by {@code timeout}.
+   */
+  void writeAndClose(byte[] data, Duration timeout) throws Exception {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread writer =
+        new Thread(
+            () -> {
+              try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.WRITE)) {
+                out.write(data);
+                done.complete(null);
+              } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+              }
+            },
+            "fifo-writer-" + path.getFileName());
+    writer.setDaemon(true);
+    writer.start();
+    try {
+      done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError("nobody opened " + path + " for reading within " + timeout, e);
+    }
+  }
+
   /** Waits until the text read so far contains {@code expected}; returns that text. */
   synchronized String awaitContains(String expected, Duration timeout)
       throws InterruptedException {
@@ -112,8 +143,8 @@ final class Fifo implements AutoCloseable {
   }
 
   /**
-   * Lets a reader still blocked in {@code open} (because no writer ever came) run to EOF:
-   * opening the FIFO read-write never blocks on Linux and counts as the missing writer.
+   * Releases a reader or writer of ours still blocked in {@code open} because the shim never
+   * came: opening the FIFO read-write never blocks on Linux and counts as the missing peer.
    */
   @Override
   public void close() {

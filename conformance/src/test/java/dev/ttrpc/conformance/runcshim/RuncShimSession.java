@@ -201,10 +201,15 @@ final class RuncShimSession implements AutoCloseable {
 
   /** A new FIFO with a reader already waiting, for a process's stdout or stderr. */
   Fifo newOutputFifo(String name) throws IOException {
+    return newInputFifo(name).startReading();
+  }
+
+  /** A new FIFO, not opened yet, for a process's stdin. */
+  Fifo newInputFifo(String name) throws IOException {
     Path dir = Files.createDirectories(workDir.resolve("io"));
     Fifo fifo = Fifo.create(tools.mkfifo(), dir.resolve(name));
     fifos.add(fifo);
-    return fifo.startReading();
+    return fifo;
   }
 
   /**

@@ -23,6 +23,7 @@ import dev.ttrpc.proto.containerd.events.TaskResumed;
 import dev.ttrpc.proto.containerd.events.TaskStart;
 import dev.ttrpc.proto.containerd.runc.v1.Options;
 import dev.ttrpc.proto.containerd.runc.v1.ProcessDetails;
+import dev.ttrpc.proto.containerd.task.v2.CloseIORequest;
 import dev.ttrpc.proto.containerd.task.v2.ConnectRequest;
 import dev.ttrpc.proto.containerd.task.v2.ConnectResponse;
 import dev.ttrpc.proto.containerd.task.v2.CreateTaskRequest;
@@ -126,6 +127,47 @@ class RuncShimTaskApiTest {
     try (RuncShimSession s = RuncShimSession.start(tools, workDir, "errors", INIT_ARGS, null)) {
       withDiagnostics(s, () -> errors(s));
     }
+  }
+
+  @Test
+  void stdinFifoFeedsTheInitUntilCloseIo() throws Exception {
+    List<String> catThenReport = List.of("sh", "-c", "cat; echo stdin-closed");
+    try (RuncShimSession s = RuncShimSession.start(tools, workDir, "stdio", catThenReport, null)) {
+      withDiagnostics(s, () -> stdio(s));
+    }
+  }
+
+  private void stdio(RuncShimSession s) throws Exception {
+    String id = s.id();
+    TaskTtrpc.TaskStub task = s.task();
+    Fifo in = s.newInputFifo("stdin");
+    Fifo out = s.newOutputFifo("stdout");
+    Fifo err = s.newOutputFifo("stderr");
+    call(
+        task.create(
+            CreateTaskRequest.newBuilder()
+                .setId(id)
+                .setBundle(s.bundle().dir().toString())
+                .setStdin(in.path().toString())
+                .setStdout(out.path().toString())
+                .setStderr(err.path().toString())
+                .build()));
+    call(task.start(startOf(id, "")));
+    assertEquals(in.path().toString(), call(task.state(stateOf(id, ""))).getStdin());
+
+    in.writeAndClose("line-one\nline-two\n".getBytes(StandardCharsets.UTF_8), OUTPUT_TIMEOUT);
+    out.awaitContains("line-one\nline-two\n", OUTPUT_TIMEOUT);
+    // Our writer is gone, but the shim's own keep-alive writer keeps cat from seeing EOF ...
+    assertEquals(Status.RUNNING, call(task.state(stateOf(id, ""))).getStatus());
+    assertFalse(out.awaitContains("line-two\n", OUTPUT_TIMEOUT).contains("stdin-closed"));
+
+    // ... until CloseIO closes it.
+    call(task.closeIO(CloseIORequest.newBuilder().setId(id).setStdin(true).build()));
+    WaitResponse exit = call(task.wait_(waitOf(id, "")));
+    assertEquals(0, exit.getExitStatus(), exit.toString());
+    assertEquals("line-one\nline-two\nstdin-closed\n", out.awaitEof(OUTPUT_TIMEOUT));
+    assertEquals("", err.awaitEof(OUTPUT_TIMEOUT));
+    call(task.delete(deleteOf(id, "")));
   }
 
   private void lifecycle(RuncShimSession s) throws Exception {
