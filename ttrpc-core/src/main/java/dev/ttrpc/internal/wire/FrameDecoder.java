@@ -1,6 +1,7 @@
 package dev.ttrpc.internal.wire;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
@@ -24,6 +25,37 @@ public final class FrameDecoder extends ByteToMessageDecoder {
       throw new IllegalArgumentException("maxMessageSize must not be negative: " + maxMessageSize);
     }
     this.maxMessageSize = maxMessageSize;
+    setCumulator(this::cumulate);
+  }
+
+  /**
+   * Like Netty's merging cumulator, but when the buffered bytes begin with the header of a frame
+   * that does not fit, the new buffer is sized for that whole frame at once: a large frame is then
+   * copied once, not once per doubling.
+   */
+  private ByteBuf cumulate(ByteBufAllocator alloc, ByteBuf cumulation, ByteBuf in) {
+    int buffered = cumulation.readableBytes();
+    if (buffered >= Wire.HEADER_LENGTH
+        && cumulation.refCnt() == 1
+        && !cumulation.isReadOnly()
+        && cumulation.writableBytes() < in.readableBytes()) {
+      long length = cumulation.getUnsignedInt(cumulation.readerIndex());
+      long frame = Wire.HEADER_LENGTH + length;
+      if (bytesToDiscard == 0 && length <= maxMessageSize && frame > buffered + in.readableBytes()) {
+        ByteBuf sized = alloc.buffer((int) frame);
+        try {
+          sized.writeBytes(cumulation).writeBytes(in);
+        } catch (RuntimeException | Error e) {
+          sized.release();
+          throw e;
+        } finally {
+          in.release();
+        }
+        cumulation.release();
+        return sized;
+      }
+    }
+    return MERGE_CUMULATOR.cumulate(alloc, cumulation, in);
   }
 
   @Override
