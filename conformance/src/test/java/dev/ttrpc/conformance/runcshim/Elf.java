@@ -15,8 +15,8 @@ final class Elf {
 
   /**
    * Whether {@code file} is an ELF executable without a program interpreter ({@code PT_INTERP}),
-   * i.e. one that runs in an otherwise empty root filesystem. False for anything unreadable or
-   * not ELF.
+   * i.e. one that runs in an otherwise empty root filesystem. False for anything unreadable or not
+   * ELF.
    */
   static boolean isStaticExecutable(Path file) {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {

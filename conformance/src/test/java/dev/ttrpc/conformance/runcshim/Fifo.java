@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A named pipe the test reads a process's output from, the way a containerd client does: the
- * FIFO exists before the shim is told about it, and a reader is already waiting when the shim
- * opens it for writing (the runc shim's {@code open(O_WRONLY)} blocks until then).
+ * A named pipe the test reads a process's output from, the way a containerd client does: the FIFO
+ * exists before the shim is told about it, and a reader is already waiting when the shim opens it
+ * for writing (the runc shim's {@code open(O_WRONLY)} blocks until then).
  *
  * <p>{@link #startReading()} collects everything until the last writer closes, on a thread of its
  * own. Thread-safe.
@@ -82,8 +82,8 @@ final class Fifo implements AutoCloseable {
 
   /**
    * Opens the FIFO for writing as a client's stdin would, writes {@code data} and closes this
-   * writer again. The open blocks until a reader exists, so it runs on a thread of its own and
-   * is bounded by {@code timeout}.
+   * writer again. The open blocks until a reader exists, so it runs on a thread of its own and is
+   * bounded by {@code timeout}.
    */
   void writeAndClose(byte[] data, Duration timeout) throws Exception {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -108,8 +108,7 @@ final class Fifo implements AutoCloseable {
   }
 
   /** Waits until the text read so far contains {@code expected}; returns that text. */
-  synchronized String awaitContains(String expected, Duration timeout)
-      throws InterruptedException {
+  synchronized String awaitContains(String expected, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (text.indexOf(expected) < 0) {
       if (eof) {
@@ -143,8 +142,8 @@ final class Fifo implements AutoCloseable {
   }
 
   /**
-   * Releases a reader or writer of ours still blocked in {@code open} because the shim never
-   * came: opening the FIFO read-write never blocks on Linux and counts as the missing peer.
+   * Releases a reader or writer of ours still blocked in {@code open} because the shim never came:
+   * opening the FIFO read-write never blocks on Linux and counts as the missing peer.
    */
   @Override
   public void close() {

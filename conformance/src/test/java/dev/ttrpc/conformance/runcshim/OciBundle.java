@@ -32,8 +32,8 @@ final class OciBundle {
   }
 
   /**
-   * Builds the bundle in {@code dir} (created if missing; the runc shim's {@code delete} finds
-   * the bundle as {@code <parent of cwd>/<id>}, so the directory name must be the task id).
+   * Builds the bundle in {@code dir} (created if missing; the runc shim's {@code delete} finds the
+   * bundle as {@code <parent of cwd>/<id>}, so the directory name must be the task id).
    */
   static OciBundle create(ShimTestPrerequisites tools, Path dir, List<String> processArgs)
       throws IOException {

@@ -13,8 +13,8 @@ import java.util.function.Predicate;
 
 /**
  * Plays containerd's side of {@code containerd.services.events.ttrpc.v1.Events/Forward}: accepts
- * every event a shim forwards and records it, with the namespace the call's metadata carried,
- * in arrival order.
+ * every event a shim forwards and records it, with the namespace the call's metadata carried, in
+ * arrival order.
  *
  * <p>Thread-safe: the server may run forwards concurrently; waiters are woken on each arrival.
  */

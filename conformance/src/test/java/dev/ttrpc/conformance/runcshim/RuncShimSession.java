@@ -24,21 +24,22 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One real {@code containerd-shim-runc-v2} started the way containerd 1.6 starts it, with this
- * test playing containerd: a prepared bundle as the working directory, a held {@code log} FIFO,
- * {@code TTRPC_ADDRESS} pointing at our own {@code Events} server, the {@code start} action's
- * printed address dialled with our {@link TtrpcClient}, and the generated {@code Task} stub on
- * top (with the namespace metadata containerd sends).
+ * One real {@code containerd-shim-runc-v2} started the way containerd 1.6 starts it, with this test
+ * playing containerd: a prepared bundle as the working directory, a held {@code log} FIFO, {@code
+ * TTRPC_ADDRESS} pointing at our own {@code Events} server, the {@code start} action's printed
+ * address dialled with our {@link TtrpcClient}, and the generated {@code Task} stub on top (with
+ * the namespace metadata containerd sends).
  *
- * <p>{@link #close()} always tears everything down, whatever state the test left: client, the
- * runc container ({@code runc delete --force}), the shim daemon, runc's state directory, the
- * shim's socket, the events server and any FIFO reader still waiting.
+ * <p>{@link #close()} always tears everything down, whatever state the test left: client, the runc
+ * container ({@code runc delete --force}), the shim daemon, runc's state directory, the shim's
+ * socket, the events server and any FIFO reader still waiting.
  *
  * <p>Not thread-safe; one per test.
  */
 final class RuncShimSession implements AutoCloseable {
   static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+
   /** Where the runc shim keeps runc state, per namespace, unless the options name a root. */
   private static final Path DEFAULT_RUNC_ROOT = Path.of("/run/containerd/runc");
 
@@ -71,8 +72,8 @@ final class RuncShimSession implements AutoCloseable {
    * Builds the bundle for a container whose init runs {@code initArgs}, starts the shim and
    * connects to it. With {@code runcOptions} (null: none) the shim gets them as containerd hands
    * them over: as an Any on the stdin of {@code start}, and the same Any is what {@link
-   * #runtimeOptions()} returns for {@code CreateTaskRequest.options}. On failure everything
-   * started so far is torn down again.
+   * #runtimeOptions()} returns for {@code CreateTaskRequest.options}. On failure everything started
+   * so far is torn down again.
    */
   static RuncShimSession start(
       ShimTestPrerequisites tools,
@@ -81,8 +82,7 @@ final class RuncShimSession implements AutoCloseable {
       List<String> initArgs,
       Options runcOptions)
       throws Exception {
-    RuncShimSession s =
-        new RuncShimSession(tools, workDir, requireNonNull(id, "id"), runcOptions);
+    RuncShimSession s = new RuncShimSession(tools, workDir, requireNonNull(id, "id"), runcOptions);
     try {
       s.startShim(initArgs);
       return s;
@@ -137,8 +137,8 @@ final class RuncShimSession implements AutoCloseable {
   }
 
   /**
-   * The runc options as containerd wraps them: an Any whose type_url is the bare proto name
-   * ({@code containerd.runc.v1.Options}); null if the session has none.
+   * The runc options as containerd wraps them: an Any whose type_url is the bare proto name ({@code
+   * containerd.runc.v1.Options}); null if the session has none.
    */
   Any runtimeOptions() {
     if (runcOptions == null) {
@@ -213,8 +213,8 @@ final class RuncShimSession implements AutoCloseable {
   }
 
   /**
-   * Runs the shim's {@code delete} action as containerd does after a task is gone or its shim
-   * died: cwd = bundle, {@code -bundle} given, stdout = the marshalled {@code DeleteResponse}.
+   * Runs the shim's {@code delete} action as containerd does after a task is gone or its shim died:
+   * cwd = bundle, {@code -bundle} given, stdout = the marshalled {@code DeleteResponse}.
    */
   ShimCommands.Result runDeleteAction() {
     return ShimCommands.run(
@@ -243,8 +243,10 @@ final class RuncShimSession implements AutoCloseable {
             p ->
                 p.info()
                     .commandLine()
-                    .map(c -> c.contains(ShimTestPrerequisites.SHIM_BINARY_NAME)
-                        && (c + " ").contains(marker))
+                    .map(
+                        c ->
+                            c.contains(ShimTestPrerequisites.SHIM_BINARY_NAME)
+                                && (c + " ").contains(marker))
                     .orElse(false))
         .findFirst();
   }
@@ -252,50 +254,65 @@ final class RuncShimSession implements AutoCloseable {
   @Override
   public void close() {
     List<Throwable> failures = new ArrayList<>();
-    step(failures, () -> {
-      if (client != null) {
-        client.close();
-      }
-    });
+    step(
+        failures,
+        () -> {
+          if (client != null) {
+            client.close();
+          }
+        });
     if (bundle != null) {
       // Kills the container's processes too; a container already deleted makes runc complain,
       // which is expected and ignored.
-      step(failures, () -> ShimCommands.run(
-          COMMAND_TIMEOUT,
-          null,
-          null,
-          tools.runc().toString(),
-          "--root",
-          runcStateDir().toString(),
-          "delete",
-          "--force",
-          id));
+      step(
+          failures,
+          () ->
+              ShimCommands.run(
+                  COMMAND_TIMEOUT,
+                  null,
+                  null,
+                  tools.runc().toString(),
+                  "--root",
+                  runcStateDir().toString(),
+                  "delete",
+                  "--force",
+                  id));
     }
-    step(failures, () -> {
-      for (Optional<ProcessHandle> shim = shimDaemon(); shim.isPresent(); shim = shimDaemon()) {
-        shim.get().destroyForcibly();
-        shim.get().onExit().get(COMMAND_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-      }
-    });
+    step(
+        failures,
+        () -> {
+          for (Optional<ProcessHandle> shim = shimDaemon(); shim.isPresent(); shim = shimDaemon()) {
+            shim.get().destroyForcibly();
+            shim.get()
+                .onExit()
+                .get(COMMAND_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+          }
+        });
     step(failures, () -> deleteRecursively(runcStateDir()));
-    step(failures, () -> {
-      if (address != null) {
-        Files.deleteIfExists(socketPath());
-      }
-    });
-    step(failures, () -> {
-      if (eventsServer != null) {
-        eventsServer.shutdownNow();
-      }
-    });
+    step(
+        failures,
+        () -> {
+          if (address != null) {
+            Files.deleteIfExists(socketPath());
+          }
+        });
+    step(
+        failures,
+        () -> {
+          if (eventsServer != null) {
+            eventsServer.shutdownNow();
+          }
+        });
     for (Fifo fifo : fifos) {
       step(failures, fifo::close);
     }
-    step(failures, () -> {
-      if (log != null) {
-        log.close();
-      }
-    });
+    step(
+        failures,
+        () -> {
+          if (log != null) {
+            log.close();
+          }
+        });
     if (!failures.isEmpty()) {
       IllegalStateException e = new IllegalStateException("cleanup of the runc shim test failed");
       failures.forEach(e::addSuppressed);

@@ -65,17 +65,17 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Proof against the real thing: our generated {@code containerd.task.v2.Task} client and our
- * {@code Events} server talk to Debian's {@code containerd-shim-runc-v2} (containerd 1.6) and
- * runc, with no containerd involved. The test plays containerd: it prepares the bundle, runs the
- * shim's {@code start} action, drives a busybox container through its whole life over ttRPC,
- * receives the shim's events, and finally runs the shim's {@code delete} action.
+ * Proof against the real thing: our generated {@code containerd.task.v2.Task} client and our {@code
+ * Events} server talk to Debian's {@code containerd-shim-runc-v2} (containerd 1.6) and runc, with
+ * no containerd involved. The test plays containerd: it prepares the bundle, runs the shim's {@code
+ * start} action, drives a busybox container through its whole life over ttRPC, receives the shim's
+ * events, and finally runs the shim's {@code delete} action.
  *
  * <p>Every message that comes back is also checked for unknown fields, so a field number that
  * differs from containerd's schema shows up here even where no assertion reads that field.
  *
- * <p>Needs root, {@code containerd-shim-runc-v2}, {@code runc} and a static busybox. With
- * {@code CI=true} missing pieces fail the test; elsewhere they skip it.
+ * <p>Needs root, {@code containerd-shim-runc-v2}, {@code runc} and a static busybox. With {@code
+ * CI=true} missing pieces fail the test; elsewhere they skip it.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RuncShimTaskApiTest {
@@ -87,9 +87,9 @@ class RuncShimTaskApiTest {
   private static final int SIGTERM = 15;
 
   /**
-   * Container init: prints to both streams, then idles until SIGTERM, which it answers with exit
-   * 42 (as PID 1 of its namespace it would otherwise ignore SIGTERM). {@code wait} on a
-   * background sleep lets the trap run at once instead of after the sleep.
+   * Container init: prints to both streams, then idles until SIGTERM, which it answers with exit 42
+   * (as PID 1 of its namespace it would otherwise ignore SIGTERM). {@code wait} on a background
+   * sleep lets the trap run at once instead of after the sleep.
    */
   private static final List<String> INIT_ARGS =
       List.of(
@@ -291,7 +291,8 @@ class RuncShimTaskApiTest {
         withExec.getProcessesList().stream()
             .filter(p -> p.getPid() == e2Pid)
             .findFirst()
-            .orElseThrow(() -> new AssertionError("Pids lacks exec pid " + e2Pid + ": " + withExec));
+            .orElseThrow(
+                () -> new AssertionError("Pids lacks exec pid " + e2Pid + ": " + withExec));
     ProcessDetails details = unpack(e2Info.getInfo(), ProcessDetails.getDefaultInstance());
     assertEquals("e2", details.getExecId(), "ProcessDetails of the exec");
     assertCgroupStats(call(task.stats(StatsRequest.newBuilder().setId(id).build())));
@@ -379,7 +380,8 @@ class RuncShimTaskApiTest {
       assertFullyDecoded(f.envelope());
     }
 
-    TaskCreate create = unpack(events.get(0).envelope().getEvent(), TaskCreate.getDefaultInstance());
+    TaskCreate create =
+        unpack(events.get(0).envelope().getEvent(), TaskCreate.getDefaultInstance());
     assertEquals(id, create.getContainerId());
     assertEquals(s.bundle().dir().toString(), create.getBundle());
     assertEquals(initPid, create.getPid());
@@ -391,7 +393,8 @@ class RuncShimTaskApiTest {
     assertEquals(id, start.getContainerId());
     assertEquals(initPid, start.getPid());
 
-    TaskPaused paused = unpack(events.get(2).envelope().getEvent(), TaskPaused.getDefaultInstance());
+    TaskPaused paused =
+        unpack(events.get(2).envelope().getEvent(), TaskPaused.getDefaultInstance());
     assertEquals(id, paused.getContainerId());
     TaskResumed resumed =
         unpack(events.get(3).envelope().getEvent(), TaskResumed.getDefaultInstance());
@@ -414,9 +417,9 @@ class RuncShimTaskApiTest {
   }
 
   /**
-   * The shim reads the container's cgroup and answers with the Metrics message of the host's
-   * cgroup version, both large schemas: decoding them completely checks every field number the
-   * shim fills in.
+   * The shim reads the container's cgroup and answers with the Metrics message of the host's cgroup
+   * version, both large schemas: decoding them completely checks every field number the shim fills
+   * in.
    */
   private static void assertCgroupStats(StatsResponse stats) throws InvalidProtocolBufferException {
     Any any = stats.getStats();
@@ -478,14 +481,13 @@ class RuncShimTaskApiTest {
     Fifo out = s.newOutputFifo("stdout");
     Fifo err = s.newOutputFifo("stderr");
     int initPid =
-        call(
-                task.create(
-                    CreateTaskRequest.newBuilder()
-                        .setId(id)
-                        .setBundle(s.bundle().dir().toString())
-                        .setStdout(out.path().toString())
-                        .setStderr(err.path().toString())
-                        .build()))
+        call(task.create(
+                CreateTaskRequest.newBuilder()
+                    .setId(id)
+                    .setBundle(s.bundle().dir().toString())
+                    .setStdout(out.path().toString())
+                    .setStderr(err.path().toString())
+                    .build()))
             .getPid();
     call(task.start(startOf(id, "")));
     out.awaitContains("hello-from-init\n", OUTPUT_TIMEOUT);
@@ -509,7 +511,9 @@ class RuncShimTaskApiTest {
     assertStatus(
         Code.FAILED_PRECONDITION,
         "process not created: failed precondition",
-        () -> task.kill(KillRequest.newBuilder().setId(id).setExecId("e1").setSignal(SIGKILL).build()));
+        () ->
+            task.kill(
+                KillRequest.newBuilder().setId(id).setExecId("e1").setSignal(SIGKILL).build()));
     call(task.delete(deleteOf(id, "e1")));
     assertStatus(
         Code.NOT_FOUND,

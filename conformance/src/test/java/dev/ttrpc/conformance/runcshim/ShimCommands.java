@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs short-lived commands (the shim's {@code start}/{@code delete} actions, runc, mkfifo) with
- * stdin empty, stdout kept as bytes (the shim's {@code delete} prints protobuf) and stderr as
- * text. Stateless and thread-safe.
+ * stdin empty, stdout kept as bytes (the shim's {@code delete} prints protobuf) and stderr as text.
+ * Stateless and thread-safe.
  */
 final class ShimCommands {
 

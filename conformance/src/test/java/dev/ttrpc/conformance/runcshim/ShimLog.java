@@ -32,8 +32,7 @@ final class ShimLog implements AutoCloseable {
   static ShimLog open(Path mkfifo, Path bundle) throws IOException {
     Path log = bundle.resolve("log");
     Fifo.create(mkfifo, log);
-    return new ShimLog(
-        FileChannel.open(log, StandardOpenOption.READ, StandardOpenOption.WRITE));
+    return new ShimLog(FileChannel.open(log, StandardOpenOption.READ, StandardOpenOption.WRITE));
   }
 
   private void drain() {

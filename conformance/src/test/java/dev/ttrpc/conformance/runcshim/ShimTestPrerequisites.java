@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * Finds what the real-shim test needs on this machine (root, {@code containerd-shim-runc-v2},
  * {@code runc}, a static busybox, {@code mkfifo}) and decides what a gap means: with {@code
- * CI=true} the test fails and names every missing piece, because a skipped proof would look
- * green; elsewhere it is skipped with the same explanation.
+ * CI=true} the test fails and names every missing piece, because a skipped proof would look green;
+ * elsewhere it is skipped with the same explanation.
  *
  * <p>Immutable once found; thread-safe.
  */
@@ -112,8 +112,8 @@ record ShimTestPrerequisites(Path shimBinary, Path runc, Path busybox, Path mkfi
   }
 
   /**
-   * A dynamically linked busybox would need the host's libraries inside the container, so only
-   * a static one qualifies: an ELF file without a {@code PT_INTERP} program header.
+   * A dynamically linked busybox would need the host's libraries inside the container, so only a
+   * static one qualifies: an ELF file without a {@code PT_INTERP} program header.
    */
   private static Optional<Path> staticBusybox() {
     for (String candidate : List.of("/bin/busybox", "/usr/bin/busybox")) {

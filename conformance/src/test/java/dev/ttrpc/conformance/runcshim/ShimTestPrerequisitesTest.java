@@ -39,7 +39,8 @@ class ShimTestPrerequisitesTest {
     TestAbortedException e =
         assertThrows(
             TestAbortedException.class,
-            () -> ShimTestPrerequisites.enforce(List.of("containerd-shim-runc-v2 not found"), false));
+            () ->
+                ShimTestPrerequisites.enforce(List.of("containerd-shim-runc-v2 not found"), false));
     assertTrue(e.getMessage().contains("containerd-shim-runc-v2 not found"), e.getMessage());
   }
 
