@@ -270,6 +270,37 @@ class UnaryCallTest {
   }
 
   @Test
+  void executorsAreUsedAndHandlersNeverRunOnIoThreads() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger serverTasks = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger callbacks = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<String> handlerThread = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    String addr2 = "unix://" + dir.resolve("e.sock");
+    ServiceDefinition def = ServiceDefinition.builder("x.Threads")
+        .unary(MethodDescriptor.unary("x.Threads", "Name", TestService.ECHO.requestMarshaller(), TestService.ECHO.responseMarshaller()),
+            (req, ctx) -> {
+              handlerThread.set(Thread.currentThread().getName());
+              return req;
+            })
+        .build();
+    TtrpcServer s = TtrpcServer.builder().addService(def)
+        .executor(r -> { serverTasks.incrementAndGet(); pool.execute(r); }).build().start(addr2);
+    try (TtrpcClient c = TtrpcClient.builder().address(addr2)
+        .callbackExecutor(r -> { callbacks.incrementAndGet(); pool.execute(r); }).connect()) {
+      MethodDescriptor<StringValue, StringValue> name = MethodDescriptor.unary("x.Threads", "Name",
+          TestService.ECHO.requestMarshaller(), TestService.ECHO.responseMarshaller());
+      assertEquals(str("t"), c.callAsync(name, str("t"), CallOptions.DEFAULT).get(5, TimeUnit.SECONDS));
+    } finally {
+      s.shutdownNow();
+      s.awaitTermination(Duration.ofSeconds(5));
+      pool.shutdown();
+    }
+    assertEquals(1, serverTasks.get());
+    assertEquals(1, callbacks.get());
+    assertTrue(!handlerThread.get().startsWith("ttrpc-io"), handlerThread.get());
+  }
+
+  @Test
   void lostConnectionFailsPendingAndNewCallsAndRunsOnClose() throws Exception {
     List<String> events = new CopyOnWriteArrayList<>();
     TtrpcClient c = TtrpcClient.builder().address(address)

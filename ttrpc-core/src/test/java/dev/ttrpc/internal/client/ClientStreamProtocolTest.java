@@ -144,6 +144,27 @@ class ClientStreamProtocolTest {
   }
 
   @Test
+  void messagesBufferedBeforeAConnectionLossAreStillDelivered() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      try (ClientConnection client = connect()) {
+        ServerStreamCall<StringValue> call;
+        try (RawConnection server = RawConnection.wrap(listener.accept())) {
+          call = client.serverStream(StreamService.DIVIDE, Int64Value.of(3), CallOptions.DEFAULT);
+          Frame req = server.readFrame();
+          for (int i = 0; i < 3; i++) {
+            server.writeFrame(req.streamId(), Frames.DATA, 0, StringValue.of("m" + i).toByteArray());
+          }
+        }
+        for (int i = 0; i < 3; i++) {
+          assertEquals("m" + i, call.receive().getValue());
+        }
+        assertEquals(Status.of(Status.Code.UNAVAILABLE, "ttrpc: closed"),
+            assertThrows(StatusException.class, call::receive).status());
+      }
+    }
+  }
+
+  @Test
   void cancelStopsDeliveryLocally() throws Exception {
     try (ClientConnection client = connect(); RawConnection server = RawConnection.wrap(listener.accept())) {
       BidiStreamCall<StringValue, StringValue> call = client.bidiStream(StreamService.CHAT, CallOptions.DEFAULT);
