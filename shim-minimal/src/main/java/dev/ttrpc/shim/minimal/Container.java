@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -29,6 +30,10 @@ import java.util.logging.Logger;
 public final class Container {
   private static final Logger LOG = Logger.getLogger(Container.class.getName());
   private static final Duration IO_DRAIN = Duration.ofSeconds(2);
+  /** Polls cgroups for OOM kills of any process of a running container (not only its init). */
+  private static final java.util.concurrent.ScheduledExecutorService OOM_POLLER =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().daemon().name("oom-poller").unstarted(r));
 
   private final String id;
   private final Path bundle;
@@ -39,6 +44,7 @@ public final class Container {
   private final Object eventLock = new Object();
   private final CompletableFuture<Void> initExitPublished = new CompletableFuture<>();
   private volatile boolean deleted;
+  private volatile java.util.concurrent.ScheduledFuture<?> oomPoll;
 
   private Container(
       String id, Path bundle, Stdio stdio, ContainerRuntime runtime, Consumer<TaskEvent> events) {
@@ -126,6 +132,7 @@ public final class Container {
         p.state(ProcessState.RUNNING);
         events.accept(new TaskEvent.Started(id, p.pid()));
       }
+      oomPoll = OOM_POLLER.scheduleWithFixedDelay(this::pollOom, 1, 1, TimeUnit.SECONDS);
       return p.pid();
     }
     ProcessState is = init.state();
@@ -363,6 +370,14 @@ public final class Container {
 
   // ---- exits ---------------------------------------------------------------------------------
 
+  private void pollOom() {
+    synchronized (eventLock) {
+      if (!deleted && !init.exit().isDone() && runtime.oomKilled()) {
+        events.accept(new TaskEvent.Oom(id));
+      }
+    }
+  }
+
   private void onExit(int pid, int status) {
     Instant now = Instant.now();
     ProcessRecord p = null;
@@ -410,6 +425,10 @@ public final class Container {
         return;
       }
     }
+    java.util.concurrent.ScheduledFuture<?> poll = oomPoll;
+    if (poll != null) {
+      poll.cancel(false);
+    }
     runtime.initExited();
     if (deleted) {
       initExitPublished.complete(null);
@@ -419,7 +438,7 @@ public final class Container {
     // The init's exit is published last: after the exits of execs still running.
     CompletableFuture.allOf(
             runningExecs.stream().map(ProcessRecord::exit).toArray(CompletableFuture[]::new))
-        .completeOnTimeout(null, 10, java.util.concurrent.TimeUnit.SECONDS)
+        .completeOnTimeout(null, 10, TimeUnit.SECONDS)
         // Async: an exec's exit completes its future while it still holds the event lock, before
         // publishing its own TaskExit; the init's exit must queue behind that.
         .whenCompleteAsync(
