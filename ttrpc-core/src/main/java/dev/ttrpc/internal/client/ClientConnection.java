@@ -120,6 +120,8 @@ public final class ClientConnection implements TtrpcClient {
     if (eventLoop.inEventLoop()) {
       throw new IllegalStateException("blocking call on the connection's own I/O thread");
     }
+    // Blocking callers wait while the server is not reading, so they cannot pile up requests.
+    awaitWritable(requireNonNull(options, "options").deadline(), () -> null);
     CompletableFuture<R> future = callAsync(method, request, options);
     try {
       return future.get();

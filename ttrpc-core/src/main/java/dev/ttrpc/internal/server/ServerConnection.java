@@ -344,6 +344,17 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * A peer that does not read its answers stops being read from, until its socket drains: the
+   * answers it has not taken then bound the memory it can make this server hold. Only this
+   * connection is affected.
+   */
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+    ctx.fireChannelWritabilityChanged();
+  }
+
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     List<ServerStream> live = new ArrayList<>(streams.values());

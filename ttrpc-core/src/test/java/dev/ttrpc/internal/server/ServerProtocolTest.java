@@ -181,6 +181,34 @@ class ServerProtocolTest {
   }
 
   @Test
+  void aPeerThatReadsLateGetsEveryAnswerOnce() throws Exception {
+    try (RawConnection c = RawConnection.connect(socket)) {
+      java.io.ByteArrayOutputStream requests = new java.io.ByteArrayOutputStream();
+      for (int i = 0; i < 3000; i++) {
+        requests.write(Frames.request(2 * i + 1, "Echo", "r" + i + "-" + "p".repeat(900)));
+      }
+      Thread writer = new Thread(() -> {
+        try {
+          c.write(requests.toByteArray());
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      writer.start();
+      Thread.sleep(500);
+      java.util.Set<Integer> answered = new java.util.HashSet<>();
+      for (int i = 0; i < 3000; i++) {
+        Frame f = c.readFrame();
+        int index = (f.streamId() - 1) / 2;
+        assertTrue(Frames.stringPayload(f).startsWith("r" + index + "-"));
+        assertTrue(answered.add(index), "answered once");
+      }
+      assertEquals(3000, answered.size());
+      writer.join();
+    }
+  }
+
+  @Test
   void gracefulShutdownAnswersInFlightCallsEvenAfterAnImmediateError() throws Exception {
     try (RawConnection c = RawConnection.connect(socket)) {
       c.write(Frames.request(1, "Block", ""));
