@@ -22,7 +22,7 @@ public final class TestService {
 
   public static final MethodDescriptor<StringValue, StringValue> ECHO =
       MethodDescriptor.unary(NAME, "Echo", STRING, STRING);
-  /** Sleeps the given milliseconds, or until cancelled; answers "slept" or "cancelled". */
+  /** Sleeps the given milliseconds, or until cancelled (then 1 s more); answers "slept" or "cancelled". */
   public static final MethodDescriptor<Int64Value, StringValue> SLEEP =
       MethodDescriptor.unary(NAME, "Sleep", INT64, STRING);
   /** Throws: "status" → FAILED_PRECONDITION "custom 42"; anything else → RuntimeException(value). */
@@ -66,6 +66,8 @@ public final class TestService {
           long end = System.nanoTime() + req.getValue() * 1_000_000;
           while (System.nanoTime() < end) {
             if (ctx.isCancelled()) {
+              // Answer late, so a client-side deadline always fires first.
+              Thread.sleep(1000);
               return str("cancelled");
             }
             Thread.sleep(2);
