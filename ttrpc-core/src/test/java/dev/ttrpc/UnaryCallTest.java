@@ -270,6 +270,21 @@ class UnaryCallTest {
   }
 
   @Test
+  void connectionLossCancelsTheHandlersContext() throws Exception {
+    TtrpcClient other = TtrpcClient.connect(address);
+    CompletableFuture<StringValue> pending = other.callAsync(TestService.BLOCK, str(""), CallOptions.DEFAULT);
+    assertTrue(service.blocked.await(5, TimeUnit.SECONDS));
+    ServerCallContext ctx = service.lastContext.get();
+    java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+    ctx.addCancellationListener(cancelled::countDown);
+    assertTrue(!ctx.isCancelled());
+    other.close();
+    assertTrue(cancelled.await(5, TimeUnit.SECONDS));
+    assertTrue(pending.isCompletedExceptionally());
+    service.release.countDown();
+  }
+
+  @Test
   void executorsAreUsedAndHandlersNeverRunOnIoThreads() throws Exception {
     java.util.concurrent.atomic.AtomicInteger serverTasks = new java.util.concurrent.atomic.AtomicInteger();
     java.util.concurrent.atomic.AtomicInteger callbacks = new java.util.concurrent.atomic.AtomicInteger();

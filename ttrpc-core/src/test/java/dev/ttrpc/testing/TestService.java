@@ -98,6 +98,7 @@ public final class TestService {
           return str("bye");
         })
         .unary(BLOCK, (req, ctx) -> {
+          lastContext.set(ctx);
           blocked.countDown();
           release.await();
           return str("released");
