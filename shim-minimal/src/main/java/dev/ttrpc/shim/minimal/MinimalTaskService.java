@@ -109,11 +109,14 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   /** Runs a handler body, translating failures into statuses. */
   private static <T> T call(String what, Body<T> body) {
+    LOG.fine(what);
     try {
       return body.run();
     } catch (StatusException e) {
+      LOG.fine(what + " failed: " + e.getMessage());
       throw e;
     } catch (TaskException e) {
+      LOG.fine(what + " failed: " + e.code() + " " + e.getMessage());
       throw new StatusException(
           Status.of(Status.Code.forValue(e.code().value()), e.getMessage()), e);
     } catch (InterruptedException e) {
@@ -124,6 +127,11 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
       String msg = e.getMessage() != null ? e.getMessage() : e.toString();
       throw new StatusException(Status.of(Status.Code.UNKNOWN, msg), e);
     }
+  }
+
+  /** " exec=<id>" for requests about an exec process, else "". */
+  private static String execSuffix(String execId) {
+    return execId.isEmpty() ? "" : " exec=" + execId;
   }
 
   @FunctionalInterface
@@ -139,7 +147,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public synchronized CreateTaskResponse create(CreateTaskRequest r, ServerCallContext context) {
-    return call("create", () -> {
+    return call("create " + r.getId(), () -> {
       if (containers.containsKey(r.getId())) {
         throw new TaskException(TaskException.Code.ALREADY_EXISTS, "id " + r.getId());
       }
@@ -202,7 +210,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public StateResponse state(StateRequest r, ServerCallContext context) {
-    return call("state", () -> {
+    return call("state " + r.getId() + execSuffix(r.getExecId()), () -> {
       Container c = container(r.getId());
       ProcessRecord p = c.process(r.getExecId());
       ProcessRecord.Exit exit = p.exitOrNone();
@@ -226,7 +234,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public StartResponse start(StartRequest r, ServerCallContext context) {
-    return call("start", () -> {
+    return call("start " + r.getId() + execSuffix(r.getExecId()), () -> {
       int pid = container(r.getId()).start(r.getExecId());
       return StartResponse.newBuilder().setPid(pid).build();
     });
@@ -234,7 +242,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public DeleteResponse delete(DeleteRequest r, ServerCallContext context) {
-    return call("delete", () -> {
+    return call("delete " + r.getId() + execSuffix(r.getExecId()), () -> {
       Container c = container(r.getId());
       ProcessRecord.Exit e = c.delete(r.getExecId());
       if (r.getExecId().isEmpty()) {
@@ -252,7 +260,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public PidsResponse pids(PidsRequest r, ServerCallContext context) {
-    return call("pids", () -> {
+    return call("pids " + r.getId(), () -> {
       PidsResponse.Builder b = PidsResponse.newBuilder();
       container(r.getId()).pids().forEach((pid, execId) -> {
         ProcessInfo.Builder info = ProcessInfo.newBuilder().setPid(pid);
@@ -268,7 +276,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public Empty pause(PauseRequest r, ServerCallContext context) {
-    return call("pause", () -> {
+    return call("pause " + r.getId(), () -> {
       container(r.getId()).pause();
       return Empty.getDefaultInstance();
     });
@@ -276,7 +284,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public Empty resume(ResumeRequest r, ServerCallContext context) {
-    return call("resume", () -> {
+    return call("resume " + r.getId(), () -> {
       container(r.getId()).resume();
       return Empty.getDefaultInstance();
     });
@@ -284,7 +292,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public Empty checkpoint(CheckpointTaskRequest r, ServerCallContext context) {
-    return call("checkpoint", () -> {
+    return call("checkpoint " + r.getId(), () -> {
       container(r.getId())
           .checkpoint(r.getPath(), r.hasOptions() ? r.getOptions().getValue().toByteArray() : null);
       return Empty.getDefaultInstance();
@@ -293,7 +301,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public Empty kill(KillRequest r, ServerCallContext context) {
-    return call("kill", () -> {
+    return call("kill " + r.getId() + execSuffix(r.getExecId()), () -> {
       container(r.getId()).kill(r.getExecId(), r.getSignal(), r.getAll());
       return Empty.getDefaultInstance();
     });
@@ -301,7 +309,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public Empty exec(ExecProcessRequest r, ServerCallContext context) {
-    return call("exec", () -> {
+    return call("exec " + r.getId() + execSuffix(r.getExecId()), () -> {
       container(r.getId())
           .exec(
               r.getExecId(),
@@ -313,7 +321,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public Empty resizePty(ResizePtyRequest r, ServerCallContext context) {
-    return call("resizePty", () -> {
+    return call("resizePty " + r.getId() + execSuffix(r.getExecId()), () -> {
       container(r.getId()).resizePty(r.getExecId(), r.getWidth(), r.getHeight());
       return Empty.getDefaultInstance();
     });
@@ -321,7 +329,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public Empty closeIO(CloseIORequest r, ServerCallContext context) {
-    return call("closeIO", () -> {
+    return call("closeIO " + r.getId() + execSuffix(r.getExecId()), () -> {
       if (r.getStdin()) {
         container(r.getId()).closeIo(r.getExecId());
       }
@@ -331,7 +339,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public Empty update(UpdateTaskRequest r, ServerCallContext context) {
-    return call("update", () -> {
+    return call("update " + r.getId(), () -> {
       container(r.getId()).update(r.getResources().getValue().toByteArray());
       return Empty.getDefaultInstance();
     });
@@ -339,7 +347,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public WaitResponse wait_(WaitRequest r, ServerCallContext context) {
-    return call("wait", () -> {
+    return call("wait " + r.getId() + execSuffix(r.getExecId()), () -> {
       ProcessRecord.Exit e;
       try {
         e = container(r.getId()).waitFor(r.getExecId()).get();
@@ -355,7 +363,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public StatsResponse stats(StatsRequest r, ServerCallContext context) {
-    return call("stats", () -> {
+    return call("stats " + r.getId(), () -> {
       ContainerRuntime.Stats s = container(r.getId()).stats();
       return StatsResponse.newBuilder()
           .setStats(Any.newBuilder().setTypeUrl(s.typeUrl())
@@ -366,7 +374,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
 
   @Override
   public ConnectResponse connect(ConnectRequest r, ServerCallContext context) {
-    return call("connect", () -> {
+    return call("connect " + r.getId(), () -> {
       Container c;
       synchronized (this) {
         c = containers.get(r.getId());
