@@ -12,6 +12,7 @@ import dev.ttrpc.internal.wire.Wire;
 import io.netty.buffer.ByteBuf;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -56,18 +57,24 @@ final class UnaryCall<R> extends CompletableFuture<R> {
   }
 
   private void succeed(R value) {
-    if (callbackExecutor == null) {
+    if (callbackExecutor == null || !completeOn(() -> complete(value))) {
       complete(value);
-    } else {
-      callbackExecutor.execute(() -> complete(value));
     }
   }
 
   private void failWith(Status status) {
-    if (callbackExecutor == null) {
+    if (callbackExecutor == null || !completeOn(() -> completeExceptionally(status.asException()))) {
       completeExceptionally(status.asException());
-    } else {
-      callbackExecutor.execute(() -> completeExceptionally(status.asException()));
+    }
+  }
+
+  /** Hands a completion to the callback executor; false if it refused (complete here then). */
+  private boolean completeOn(Runnable completion) {
+    try {
+      callbackExecutor.execute(completion);
+      return true;
+    } catch (RejectedExecutionException e) {
+      return false;
     }
   }
 
