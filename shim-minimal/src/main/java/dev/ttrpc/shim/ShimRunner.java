@@ -282,11 +282,8 @@ public final class ShimRunner {
     }
   }
 
-  /** One line per record on stderr, debug level with {@code -debug}. */
+  /** One logrus-style line per record on stderr, debug level with {@code -debug}. */
   public static void configureLogging(boolean debug) {
-    System.setProperty(
-        "java.util.logging.SimpleFormatter.format",
-        "time=\"%1$tFT%1$tT.%1$tLZ\" level=%4$s msg=\"%5$s%6$s\"%n");
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", debug ? "debug" : "info");
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     // Netty's start-up chatter and the JDK's per-process-start stack traces are noise here.
@@ -299,15 +296,32 @@ public final class ShimRunner {
     Logger root = Logger.getLogger("");
     Level level = debug ? Level.FINE : Level.INFO;
     root.setLevel(level);
-    Arrays.stream(root.getHandlers()).forEach(h -> h.setLevel(level));
-    if (root.getHandlers().length == 0) {
-      java.util.logging.ConsoleHandler h = new java.util.logging.ConsoleHandler();
-      h.setLevel(level);
-      root.addHandler(h);
-    }
-    // SimpleFormatter reads its format once; re-create the formatter after setting it.
     for (java.util.logging.Handler h : root.getHandlers()) {
-      h.setFormatter(new java.util.logging.SimpleFormatter());
+      root.removeHandler(h);
+    }
+    java.util.logging.ConsoleHandler h = new java.util.logging.ConsoleHandler();
+    h.setLevel(level);
+    h.setFormatter(new LogrusFormatter());
+    root.addHandler(h);
+  }
+
+  /** {@code time="..." level=debug msg="..."}, the format containerd's shims log in. */
+  static final class LogrusFormatter extends java.util.logging.Formatter {
+    @Override
+    public String format(java.util.logging.LogRecord r) {
+      int v = r.getLevel().intValue();
+      String level =
+          v >= Level.SEVERE.intValue() ? "error"
+              : v >= Level.WARNING.intValue() ? "warning"
+              : v >= Level.INFO.intValue() ? "info" : "debug";
+      StringBuilder msg = new StringBuilder(formatMessage(r));
+      if (r.getThrown() != null) {
+        java.io.StringWriter sw = new java.io.StringWriter();
+        r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
+        msg.append(": ").append(sw.toString().stripTrailing());
+      }
+      return "time=\"" + r.getInstant() + "\" level=" + level + " msg=" + Json.write(
+          msg.toString()) + " logger=" + r.getLoggerName() + "\n";
     }
   }
 }
