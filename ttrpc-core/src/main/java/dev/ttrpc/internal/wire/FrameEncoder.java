@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -61,7 +60,7 @@ public final class FrameEncoder {
   /**
    * A Request frame. {@code message} null means "no payload field" (what Go sends for streaming
    * calls without a first message); an empty message is also sent without the field, as Go does.
-   * Metadata keys are lowercased, values sent as they are.
+   * Metadata keys are lowercased (ASCII letters), values sent as they are.
    */
   public static <T> ByteBuf request(
       ByteBufAllocator alloc,
@@ -105,7 +104,7 @@ public final class FrameEncoder {
         Map.Entry<String, String> e = entries.get(i);
         frame.writeByte(TAG_METADATA);
         writeVarint(frame, keyValueSize(e));
-        writeString(frame, TAG_KEY, e.getKey().toLowerCase(Locale.ROOT));
+        writeString(frame, TAG_KEY, asciiLowerCase(e.getKey()));
         writeString(frame, TAG_VALUE, e.getValue());
       }
       return frame;
@@ -263,8 +262,30 @@ public final class FrameEncoder {
     frame.writerIndex(index + size);
   }
 
+  /**
+   * Lowercases ASCII letters only: the case-folding {@link Metadata} lookups use, so that every key
+   * sent can still be found under the key it was added with (full Unicode lowercasing can change a
+   * key's length, e.g. U+0130). Go lowercases the same way for the ASCII keys metadata uses.
+   */
+  static String asciiLowerCase(String key) {
+    for (int i = 0, n = key.length(); i < n; i++) {
+      char c = key.charAt(i);
+      if (c >= 'A' && c <= 'Z') {
+        char[] chars = key.toCharArray();
+        for (int j = i; j < n; j++) {
+          char d = chars[j];
+          if (d >= 'A' && d <= 'Z') {
+            chars[j] = (char) (d + ('a' - 'A'));
+          }
+        }
+        return new String(chars);
+      }
+    }
+    return key;
+  }
+
   private static int keyValueSize(Map.Entry<String, String> e) {
-    return stringFieldSize(e.getKey().toLowerCase(Locale.ROOT)) + stringFieldSize(e.getValue());
+    return stringFieldSize(asciiLowerCase(e.getKey())) + stringFieldSize(e.getValue());
   }
 
   private static int stringFieldSize(String s) {

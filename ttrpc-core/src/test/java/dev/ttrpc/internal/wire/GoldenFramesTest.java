@@ -275,7 +275,7 @@ class GoldenFramesTest {
 
   @Test
   void requestRoundTripKeepsEverything() throws Exception {
-    Metadata md = Metadata.of("Upper", "1", "upper", "2", "other", "3");
+    Metadata md = Metadata.of("Upper", "1", "upper", "2", "other", "3", "İ-Key", "dotted");
     ByteBuf frame =
         FrameEncoder.request(ALLOC, 17, 0, FrameEncoder.route("a.B", "C"), KeyValue.MARSHALLER,
             new KeyValue("ключ", "значение"), -5, md, MAX);
@@ -286,6 +286,9 @@ class GoldenFramesTest {
       assertEquals(-5, r.timeoutNano());
       assertEquals(java.util.List.of("1", "2"), r.metadata().getAll("UPPER"));
       assertEquals("upper", r.metadata().entries().get(0).getKey());
+      // Only ASCII letters are lowercased, so a non-ASCII key is still found as it was added.
+      assertEquals("dotted", r.metadata().get("İ-Key"));
+      assertEquals("İ-key", r.metadata().entries().get(3).getKey());
       ByteBuffer payload = r.payload(frame);
       assertEquals(new KeyValue("ключ", "значение"), KeyValue.MARSHALLER.parse(payload));
     } finally {
