@@ -113,11 +113,6 @@ public final class Container {
     return s;
   }
 
-  /** Whether any process of the container still runs (or may run). */
-  public boolean isDeleted() {
-    return deleted;
-  }
-
   // ---- requests ------------------------------------------------------------------------------
 
   public synchronized int start(String execId) throws Exception {

@@ -102,11 +102,6 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
     return c;
   }
 
-  /** Number of containers held (Shutdown exits only at zero). */
-  public synchronized int size() {
-    return containers.size();
-  }
-
   /** Runs a handler body, translating failures into statuses. */
   private static <T> T call(String what, Body<T> body) {
     LOG.fine(what);

@@ -224,19 +224,6 @@ public final class ProcessIo implements AutoCloseable {
     }
   }
 
-  /** Descriptor for the process's stdin, or -1 for /dev/null. */
-  public int childStdin() {
-    return childStdin;
-  }
-
-  public int childStdout() {
-    return childStdout;
-  }
-
-  public int childStderr() {
-    return childStderr;
-  }
-
   /** Applies this IO's child ends to a {@link ProcessBuilder} (through /proc/self/fd). */
   public void redirect(ProcessBuilder pb) {
     pb.redirectInput(childStdin < 0 ? Redirect.from(new File("/dev/null")) : procFd(childStdin, true));
@@ -281,11 +268,6 @@ public final class ProcessIo implements AutoCloseable {
     } else {
       startCopier("console-" + id, fromPty, new Sink(OutputStream.nullOutputStream()));
     }
-  }
-
-  /** Whether a console is attached. */
-  public boolean hasConsole() {
-    return consoleMaster >= 0;
   }
 
   /** Sets the console size (ResizePty); a no-op without a console. */

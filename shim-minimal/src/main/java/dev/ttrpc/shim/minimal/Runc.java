@@ -32,14 +32,6 @@ public final class Runc {
     this.criu = criu;
   }
 
-  public String binary() {
-    return binary;
-  }
-
-  public Path root() {
-    return root;
-  }
-
   /** The result of a runc command: exit status and combined output (when captured). */
   public record Result(int exitStatus, String output) {}
 
