@@ -23,11 +23,6 @@ public final class DefaultExecutors {
     return BLOCKING_TASKS;
   }
 
-  /** Whether {@link #blockingTasks()} runs virtual threads. */
-  public static boolean usesVirtualThreads() {
-    return !(BLOCKING_TASKS instanceof java.util.concurrent.ThreadPoolExecutor);
-  }
-
   private static ExecutorService create() {
     try {
       MethodHandle factory =

@@ -33,10 +33,4 @@ public record ClientConfig(
       throw new IllegalArgumentException("firstStreamId must be odd and positive: " + firstStreamId);
     }
   }
-
-  /** A copy starting at another stream id. */
-  public ClientConfig withFirstStreamId(long id) {
-    return new ClientConfig(
-        address, maxMessageSize, interceptors, onClose, connectTimeout, callbackExecutor, id);
-  }
 }
