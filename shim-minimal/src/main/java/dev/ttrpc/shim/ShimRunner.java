@@ -107,6 +107,7 @@ public final class ShimRunner {
       case "delete" -> {
         ShimContext ctx = new ShimContext(flags, bundle, StartInput.EMPTY, env);
         DeleteResponse r = shim.cleanup(ctx);
+        removeDeadSocket(bundle);
         System.out.write(r.toByteArray());
         return 0;
       }
@@ -255,6 +256,21 @@ public final class ShimRunner {
     System.out.flush();
     System.err.flush();
     Runtime.getRuntime().halt(0);
+  }
+
+  /**
+   * After a daemon died (SIGKILL), its socket file stays behind; remove it if nothing accepts on
+   * it any more. A live daemon (still serving other containers of its group) keeps its socket.
+   */
+  static void removeDeadSocket(Path bundle) {
+    Path socket = socketFromAddressFile(bundle);
+    if (socket != null && Files.exists(socket) && !ShimStart.canConnect(socket)) {
+      try {
+        Files.deleteIfExists(socket);
+      } catch (IOException e) {
+        // Best effort: a later start replaces a stale socket anyway.
+      }
+    }
   }
 
   private static Path socketFromAddressFile(Path bundle) {

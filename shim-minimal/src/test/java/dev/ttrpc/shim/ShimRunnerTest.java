@@ -34,6 +34,18 @@ class ShimRunnerTest {
   }
 
   @Test
+  void deleteRemovesOnlyADeadDaemonsSocket() throws Exception {
+    Path sock = bundle.resolve("s.sock");
+    Files.writeString(bundle.resolve("address"), "unix://" + sock);
+    int listener = dev.ttrpc.shim.sys.Libc.unixListen(sock, 1);
+    ShimRunner.removeDeadSocket(bundle);
+    assertEquals(true, Files.exists(sock), "a live daemon keeps its socket");
+    dev.ttrpc.shim.sys.Libc.close(listener);
+    ShimRunner.removeDeadSocket(bundle);
+    assertEquals(false, Files.exists(sock), "a dead daemon's socket is removed");
+  }
+
+  @Test
   void annotationsComeFromConfigJson() throws Exception {
     Files.writeString(
         bundle.resolve("config.json"),
