@@ -16,8 +16,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -149,8 +151,7 @@ public final class ProcessIo implements AutoCloseable {
   private Sink sink(StdioUri uri, String stream) throws IOException {
     switch (uri.kind()) {
       case FIFO -> {
-        int fd = Libc.open(uri.path(), Libc.O_RDWR | Libc.O_CLOEXEC, 0);
-        Sink s = new Sink(FdStreams.output(fd));
+        Sink s = new Sink(new FifoOutput(uri.path(), stream + "-" + id));
         s.users.incrementAndGet();
         sinks.put(stream, s);
         return s;
@@ -204,7 +205,7 @@ public final class ProcessIo implements AutoCloseable {
     sinks.put("logger-stderr", new Sink(FdStreams.output(err[1])));
     // The logger signals readiness by writing a byte to, or closing, fd 5.
     InputStream r = FdStreams.input(ready[0]);
-    java.util.concurrent.CompletableFuture<Integer> signalled = new java.util.concurrent.CompletableFuture<>();
+    CompletableFuture<Integer> signalled = new CompletableFuture<>();
     Thread.ofPlatform().daemon().name("logger-ready-" + id).start(() -> {
       try (r) {
         signalled.complete(r.read());
@@ -397,14 +398,17 @@ public final class ProcessIo implements AutoCloseable {
   private static final class Sink {
     private final OutputStream out;
     final AtomicInteger users = new AtomicInteger();
-    private volatile boolean closed;
+    private final Object writeLock = new Object();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     Sink(OutputStream out) {
       this.out = out;
     }
 
-    synchronized void write(byte[] b, int n) throws IOException {
-      out.write(b, 0, n);
+    void write(byte[] b, int n) throws IOException {
+      synchronized (writeLock) {
+        out.write(b, 0, n);
+      }
     }
 
     void release() {
@@ -413,14 +417,131 @@ public final class ProcessIo implements AutoCloseable {
       }
     }
 
-    synchronized void forceClose() {
-      if (!closed) {
-        closed = true;
+    /** Closes without waiting for a writer blocked on a client that never came. */
+    void forceClose() {
+      if (closed.compareAndSet(false, true)) {
         try {
           out.close();
         } catch (IOException e) {
           LOG.log(Level.FINE, "closing a sink", e);
         }
+      }
+    }
+  }
+
+  /**
+   * A client's output FIFO, opened as containerd's runc shim does: write-only, waiting (in the
+   * background) until the client has opened its reading end, then read-only by the shim too, so
+   * that a client leaving later never causes EPIPE. Writes wait for the client; until then the
+   * output stays in the process's pipe. Waiting for the client first matters: a FIFO drops its
+   * buffered data when its last descriptor closes, so output written and closed before the
+   * client's reader arrived would be lost.
+   */
+  private static final class FifoOutput extends OutputStream {
+    private final Path fifo;
+    private final CompletableFuture<int[]> fds = new CompletableFuture<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Held while writing; the writer descriptor is closed only by its holder. */
+    private final java.util.concurrent.locks.ReentrantLock writing =
+        new java.util.concurrent.locks.ReentrantLock();
+    private final java.lang.foreign.MemorySegment buffer =
+        java.lang.foreign.Arena.ofAuto().allocate(BUFFER);
+    private boolean writerClosed;
+
+    FifoOutput(Path fifo, String name) {
+      this.fifo = fifo;
+      Thread.ofPlatform()
+          .daemon()
+          .name("fifo-open-" + name)
+          .stackSize(128 * 1024)
+          .start(
+              () -> {
+                try {
+                  int w = Libc.open(fifo, Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+                  int r = Libc.open(fifo, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+                  fds.complete(new int[] {w, r});
+                } catch (ErrnoException e) {
+                  fds.completeExceptionally(e);
+                }
+              });
+    }
+
+    private int writer() throws IOException {
+      try {
+        return fds.get()[0];
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for the reader of " + fifo, e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IOException("opening " + fifo, e.getCause());
+      }
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      int w = writer();
+      writing.lock();
+      try {
+        while (len > 0) {
+          if (closed.get()) {
+            throw new IOException("closed");
+          }
+          int chunk = Math.min(len, BUFFER);
+          java.lang.foreign.MemorySegment.copy(
+              b, off, buffer, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, chunk);
+          Libc.writeFully(w, buffer, chunk);
+          off += chunk;
+          len -= chunk;
+        }
+      } finally {
+        closeWriterIfClosed();
+        writing.unlock();
+      }
+    }
+
+    /** Called with the lock held. */
+    private void closeWriterIfClosed() {
+      if (closed.get() && !writerClosed && fds.isDone() && !fds.isCompletedExceptionally()) {
+        writerClosed = true;
+        Libc.closeQuietly(fds.join()[0]);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      int unblock = -1;
+      if (!fds.isDone()) {
+        // Nobody ever opened the reading end: become the reader so the blocked open returns.
+        try {
+          unblock = Libc.open(fifo, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+          LOG.log(Level.FINE, "unblocking " + fifo, e);
+        }
+      }
+      try {
+        int[] f = fds.get(5, TimeUnit.SECONDS);
+        Libc.closeQuietly(f[1]);
+        Libc.closeQuietly(unblock);
+        // A writer blocked on a full pipe keeps the lock; it closes the descriptor when its write
+        // ends (at the latest when the client's reader goes away).
+        if (writing.tryLock()) {
+          try {
+            closeWriterIfClosed();
+          } finally {
+            writing.unlock();
+          }
+        }
+      } catch (Exception e) {
+        Libc.closeQuietly(unblock);
+        LOG.log(Level.FINE, "closing " + fifo, e);
       }
     }
   }

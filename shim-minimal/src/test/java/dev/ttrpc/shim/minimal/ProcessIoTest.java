@@ -73,6 +73,24 @@ class ProcessIoTest {
   }
 
   @Test
+  void outputOfAProcessThatEndedBeforeTheClientOpenedItsReaderIsNotLost() throws Exception {
+    Path out = dir.resolve("stdout");
+    Libc.mkfifo(out, 0600);
+    ProcessIo io = ProcessIo.open(new Stdio("", out.toString(), "", false), "ns", "c");
+    ProcessBuilder pb = new ProcessBuilder("sh", "-c", "echo early-output");
+    io.redirect(pb);
+    Process p = pb.start();
+    io.start();
+    assertEquals(0, p.waitFor());
+    Thread.sleep(200);
+    try (InputStream r = new FileInputStream(out.toFile())) {
+      assertEquals("early-output\n", new String(r.readAllBytes(), StandardCharsets.UTF_8));
+    }
+    assertTrue(io.awaitDrained(Duration.ofSeconds(5)));
+    io.close();
+  }
+
+  @Test
   void fileUriAppendsBothStreams() throws Exception {
     Path log = dir.resolve("sub/c.log");
     ProcessIo io =
