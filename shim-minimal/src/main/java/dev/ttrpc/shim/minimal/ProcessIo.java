@@ -31,7 +31,8 @@ import java.util.logging.Logger;
  *
  * <ul>
  *   <li>Without a terminal the process gets pipes; the shim copies them to the client's sinks:
- *       FIFOs (opened read-write, so the shim itself is a reader and writes never hit EPIPE),
+ *       FIFOs (written once the client's reader is there, and also held open for reading by the
+ *       shim, so that writes never hit EPIPE after the client leaves),
  *       {@code file://} (stdout and stderr appended to one file) or {@code binary://} (a logger
  *       started with the read ends of two pipes as fds 3 and 4 and a readiness pipe as fd 5).
  *   <li>The stdin FIFO is read by a copier into the process's stdin pipe; the shim also holds a
