@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ttrpc.TtrpcClient;
+import dev.ttrpc.conformance.bench.Bench;
 import dev.ttrpc.conformance.interop.CaseResult.Verdict;
 import dev.ttrpc.conformance.interop.GoPeer.RunningProcess;
 import dev.ttrpc.conformance.interop.InteropEnv.ServerImpl;
@@ -14,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -69,6 +71,20 @@ class JavaClientGoServerTest {
   @BeforeEach
   void requireGoPeer() {
     GoPeer.get();
+  }
+
+  @Test
+  void benchToolLoadsTheGoServerWithEveryResponseChecked() throws Exception {
+    // 64 concurrent callers on one connection, 4 KiB echoes: any mixed-up, truncated or failed
+    // response voids the run with a BenchFailure.
+    Bench.Result result =
+        Bench.run(
+            env.address(),
+            new Bench.Config(
+                64, 4096, 1, Duration.ofMillis(200), Duration.ofMillis(800), false,
+                Bench.Threads.VIRTUAL));
+    assertTrue(result.calls() > 64, result::line);
+    assertTrue(server.isAlive(), () -> "the Go server died:\n" + server.output());
   }
 
   @ParameterizedTest(name = "{0}")
