@@ -11,11 +11,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The interop test cases the Java client runs. The unary ones are defined exactly as the Go
- * peer's client defines them (same names, requests and expectations; see {@code
- * conformance/go/README.md}), so a case passes against a server only if that server behaves as
- * Go ttrpc 1.1.1 does or as the protocol reference requires; the streaming ones exercise the
- * Java server's streaming methods and are skipped against a Go server, which has no streams.
+ * The interop test cases the Java client runs. The unary ones mirror the Go peer's client (same
+ * names, requests and expected answers; see {@code conformance/go/README.md}), so a case passes
+ * against a server only if that server behaves as Go ttrpc 1.1.1 does or as the protocol
+ * reference requires. Beyond the Go client, oversize_request also checks that this client refuses
+ * an oversized request before sending it, and oversize_response accepts either way of failing
+ * the call (the Java server's error Response, or this client's own check of a Go server's
+ * oversized frame). The streaming cases exercise the Java server's streaming methods and are
+ * skipped against a Go server, which has no streams.
  *
  * <p>Cases are stateless; {@link #run} may be called from any thread.
  */
