@@ -82,10 +82,18 @@ public final class ProcessRuntime implements ContainerRuntime {
       }
       Mounts.mountAll(rootfs, bundle.resolve("rootfs"));
     }
+    Map<String, Object> process = Json.object(spec, "process");
+    try {
+      checkProgram(process);
+    } catch (RuntimeException e) {
+      if (!rootfs.isEmpty()) {
+        Mounts.unmountAll(bundle.resolve("rootfs"));
+      }
+      throw e;
+    }
     Path fifo = bundle.resolve("exec.fifo");
     Files.deleteIfExists(fifo);
     Libc.mkfifo(fifo, 0600);
-    Map<String, Object> process = Json.object(spec, "process");
     List<String> argv = new ArrayList<>(List.of(SETSID));
     if (stdio.terminal()) {
       argv.add("--ctty");
@@ -96,6 +104,24 @@ public final class ProcessRuntime implements ContainerRuntime {
     initPid = s.pid();
     Files.writeString(bundle.resolve("init.pid"), Integer.toString(s.pid()));
     return s;
+  }
+
+  /** Fails like runc's create when the program is not in the root the process will see. */
+  private void checkProgram(Map<String, Object> process) {
+    List<Object> args = Json.array(process, "args");
+    if (args.isEmpty()) {
+      throw new TaskException(TaskException.Code.INVALID_ARGUMENT, "process.args is empty");
+    }
+    String pathEnv = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    for (Object o : Json.array(process, "env")) {
+      String e = String.valueOf(o);
+      if (e.startsWith("PATH=")) {
+        pathEnv = e.substring("PATH=".length());
+      }
+    }
+    Path root = isRoot() ? rootDir() : Path.of("/");
+    RootfsExecutable.check(
+        root, Json.string(process, "cwd", "/"), String.valueOf(args.get(0)), pathEnv);
   }
 
   /** The argv that runs the program: chroot + user switch as root, then cwd, then args. */

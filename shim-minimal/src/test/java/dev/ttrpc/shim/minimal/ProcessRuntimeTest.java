@@ -32,6 +32,21 @@ class ProcessRuntimeTest {
   }
 
   @Test
+  void createFailsWhenTheProgramIsMissingAndStartsNothing() throws Exception {
+    Map<String, Object> spec =
+        Json.parseObject(
+            "{\"root\":{\"path\":\"/\"},\"process\":{\"cwd\":\"/\","
+                + "\"env\":[\"PATH=/usr/bin:/bin\"],\"args\":[\"/nonexistent/ttrpc-prog\"]}}");
+    ProcessRuntime rt =
+        new ProcessRuntime("ns", "c1", bundle, spec, List.of(), (pid, status) -> {});
+    TaskException e =
+        assertThrows(TaskException.class, () -> rt.create(new Stdio("", "", "", false)));
+    assertEquals(TaskException.Code.UNKNOWN, e.code());
+    assertTrue(e.getMessage().contains("no such file or directory"), e.getMessage());
+    assertTrue(Files.notExists(bundle.resolve("init.pid")), "no process may be left");
+  }
+
+  @Test
   void createParksTheProcessAndStartRunsItWithTheSamePid() throws Exception {
     Path out = bundle.resolve("out.log");
     ProcessRuntime rt = runtime("echo \"$GREETING from $(pwd)\"; echo err >&2; exit 3");
