@@ -45,6 +45,18 @@ public final class ServerMethod<Q, R> {
     return new ServerMethod<>(descriptor, handler, MethodType.BIDI_STREAMING);
   }
 
+  /** This method with its handler, described under another service name. */
+  ServerMethod<Q, R> withServiceName(String serviceName) {
+    MethodDescriptor<Q, R> renamed =
+        MethodDescriptor.of(
+            descriptor.type(),
+            serviceName,
+            descriptor.methodName(),
+            descriptor.requestMarshaller(),
+            descriptor.responseMarshaller());
+    return new ServerMethod<>(renamed, handler, renamed.type());
+  }
+
   public MethodDescriptor<Q, R> descriptor() {
     return descriptor;
   }

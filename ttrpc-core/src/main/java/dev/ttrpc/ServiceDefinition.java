@@ -46,6 +46,19 @@ public final class ServiceDefinition {
     return methods.values();
   }
 
+  /**
+   * The same methods and handlers served under another service name: for a service published
+   * under several versioned names whose messages are identical on the wire (containerd's
+   * {@code containerd.task.v2.Task} and {@code containerd.task.v3.Task}, for instance).
+   */
+  public ServiceDefinition withServiceName(String serviceName) {
+    Builder renamed = builder(serviceName);
+    for (ServerMethod<?, ?> method : methods.values()) {
+      renamed.add(method.withServiceName(serviceName));
+    }
+    return renamed.build();
+  }
+
   @Override
   public String toString() {
     return "ServiceDefinition[" + name + ", methods=" + methods.keySet() + "]";

@@ -121,6 +121,10 @@ public final class MinimalShim implements Shim {
             MinimalTaskService.publishTo(daemon.publisher()),
             daemon::shutdown,
             MinimalShim::configFor);
-    return List.of(TaskTtrpc.bindService(task));
+    ServiceDefinition taskV2 = TaskTtrpc.bindService(task);
+    // containerd 2.x calls task v3, whose messages are the v2 ones on the wire.
+    return List.of(
+        taskV2,
+        taskV2.withServiceName(dev.ttrpc.proto.containerd.task.v3.TaskTtrpc.SERVICE_NAME));
   }
 }

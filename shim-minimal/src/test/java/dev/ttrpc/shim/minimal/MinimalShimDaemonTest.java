@@ -114,6 +114,16 @@ class MinimalShimDaemonTest {
       assertEquals(dev.ttrpc.proto.containerd.v1.types.Status.STOPPED, stopped.getStatus());
       assertEquals(7, stopped.getExitStatus());
 
+      // containerd 2.x speaks task v3: the same state machine answers under that name.
+      dev.ttrpc.proto.containerd.task.v3.TaskTtrpc.TaskStub v3 =
+          dev.ttrpc.proto.containerd.task.v3.TaskTtrpc.newStub(client)
+              .withTimeout(Duration.ofSeconds(30));
+      dev.ttrpc.proto.containerd.task.v3.StateResponse stoppedV3 =
+          v3.state(dev.ttrpc.proto.containerd.task.v3.StateRequest.newBuilder().setId("c1").build());
+      assertEquals(pid, stoppedV3.getPid());
+      assertEquals(7, stoppedV3.getExitStatus());
+      assertEquals(stopped.toByteString(), stoppedV3.toByteString());
+
       StatusException missing =
           assertThrows(
               StatusException.class, () -> task.state(StateRequest.newBuilder().setId("x").build()));
