@@ -217,6 +217,39 @@ class StreamingTest {
   }
 
   @Test
+  void aSlowButSteadyClientReaderGetsEveryMessageOfAFastServerStream() throws Exception {
+    // 5,000 messages arrive far faster than this reader takes them: the connection pauses its
+    // reads instead of failing the stream, and resumes as the reader catches up.
+    int n = 5_000;
+    try (ServerStreamCall<StringValue> call =
+        client.serverStream(StreamService.DIVIDE, Int64Value.of(n), CallOptions.DEFAULT)) {
+      for (int i = 0; i < n; i++) {
+        if (i % 500 == 0) {
+          Thread.sleep(50);
+        }
+        assertEquals(StringValue.of(Integer.toString(i)), call.receive(Duration.ofSeconds(5)));
+      }
+      assertNull(call.receive(Duration.ofSeconds(5)));
+    }
+  }
+
+  @Test
+  void aFastClientStreamIsPacedToItsHandlerInsteadOfFailing() {
+    // Far more messages than the per-stream buffer, sent as fast as the socket takes them.
+    int n = 50_000;
+    try (ClientStreamCall<Int64Value, Int64Value> call =
+        client.clientStream(StreamService.SUM, CallOptions.DEFAULT)) {
+      long expected = 0;
+      for (int i = 1; i <= n; i++) {
+        call.send(Int64Value.of(i));
+        expected += i;
+      }
+      // The handler answers the sum plus 1000 per message it received.
+      assertEquals(expected + n * 1000L, call.closeAndReceive().getValue());
+    }
+  }
+
+  @Test
   void anUnreadClientSideStreamNeverBlocksOtherCalls() throws Exception {
     BidiStreamCall<StringValue, StringValue> flood = client.bidiStream(StreamService.CHAT, CallOptions.DEFAULT);
     flood.send(StringValue.of("flood:2000"));

@@ -11,20 +11,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * The inbound messages of one stream, in wire order, between the event loop (producer) and the
  * reading thread (consumer).
  *
- * <p>Back-pressure rule: ttRPC has no flow control, and one stream must never stall the other
- * calls on its connection, so the event loop never waits here. A stream holds up to {@link
- * #CAPACITY} unread messages freely. Beyond that it keeps accepting for a grace period of {@link
- * #GRACE_NANOS} (a reader that is merely slow catches up), but if a message arrives while the
- * backlog has stayed at or above {@link #CAPACITY} for longer than the grace period, or the
- * backlog reaches {@link #HARD_LIMIT}, {@link #offer} refuses it and the owner fails the stream
- * ("stream buffer full", as Go main does after one second). Memory per stream is therefore bounded
- * by {@link #HARD_LIMIT} messages.
+ * <p>Back-pressure rule: ttRPC has no flow control, so a stream holds its connection's {@link
+ * ReadGate} once {@link #CAPACITY} messages wait unread: the connection stops reading from its
+ * socket, which makes a fast sender wait for the reader instead of overrunning it. The gate is let
+ * go when the reader has taken the backlog down to {@link #RESUME_AT}, or when the stream ends.
+ * A reader that takes nothing for {@link #GRACE_NANOS} while the gate is held is stalled: the
+ * owner then fails the stream ("stream buffer full", as Go main does after one second), which lets
+ * go of the gate, so an abandoned stream holds up the other calls on its connection for about a
+ * second at most. Memory per stream is bounded by {@link #CAPACITY} messages plus what one socket
+ * read already held.
  *
  * <p>Thread-safe: one producer, any number of consumers (each message goes to one of them).
  */
 public final class InboundMessages<T> {
   public static final int CAPACITY = 64;
-  public static final int HARD_LIMIT = 4 * CAPACITY;
+  public static final int RESUME_AT = CAPACITY / 2;
   public static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private static final Object END = new Object();
@@ -41,37 +42,73 @@ public final class InboundMessages<T> {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition available = lock.newCondition();
   private final ArrayDeque<Object> queue = new ArrayDeque<>();
-  private long fullSince;
+  private final ReadGate gate;
+  /** Whether this stream holds the gate. */
+  private boolean holding;
+  /** When the reader last made progress (took a message) or the gate was taken. */
+  private long lastProgress;
   private boolean ended;
   /** Once set, every receive fails with it (queued messages were discarded). */
   private Status abandoned;
 
-  /** Queues a message; false if the back-pressure rule refuses it (the stream must fail). */
+  /**
+   * @param gate the connection's read gate, held while this stream's reader is behind; null for a
+   *     stream whose producer needs no pacing (tests)
+   */
+  public InboundMessages(ReadGate gate) {
+    this.gate = gate;
+  }
+
+  /**
+   * Queues a message. Returns true when this message made the stream take its connection's read
+   * gate: the owner must then check {@link #isStalled()} every {@link #GRACE_NANOS} while {@link
+   * #isHoldingReads()}, and fail the stream once it is stalled.
+   */
   public boolean offer(T message) {
     lock.lock();
     try {
       if (ended || abandoned != null) {
-        return true;
-      }
-      int backlog = queue.size();
-      if (backlog >= CAPACITY) {
-        long now = System.nanoTime();
-        if (fullSince == 0) {
-          fullSince = now;
-        } else if (now - fullSince > GRACE_NANOS) {
-          return false;
-        }
-        if (backlog >= HARD_LIMIT) {
-          return false;
-        }
-      } else {
-        fullSince = 0;
+        return false;
       }
       queue.add(message);
       available.signal();
-      return true;
+      if (!holding && gate != null && queue.size() >= CAPACITY) {
+        holding = true;
+        lastProgress = System.nanoTime();
+        gate.hold();
+        return true;
+      }
+      return false;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Whether this stream holds its connection's reads paused. */
+  public boolean isHoldingReads() {
+    lock.lock();
+    try {
+      return holding;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether reads are held for this stream and its reader has taken nothing for the grace time. */
+  public boolean isStalled() {
+    lock.lock();
+    try {
+      return holding && System.nanoTime() - lastProgress > GRACE_NANOS;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Must run under the lock. */
+  private void releaseReads() {
+    if (holding) {
+      holding = false;
+      gate.release();
     }
   }
 
@@ -93,6 +130,7 @@ public final class InboundMessages<T> {
         abandoned = status;
         queue.clear();
         ended = true;
+        releaseReads();
         available.signalAll();
       }
     } finally {
@@ -106,6 +144,8 @@ public final class InboundMessages<T> {
       if (!ended && abandoned == null) {
         ended = true;
         queue.add(marker);
+        // Nothing more arrives for this stream: what waits is bounded, so other calls go on.
+        releaseReads();
         available.signalAll();
       }
     } finally {
@@ -157,6 +197,12 @@ public final class InboundMessages<T> {
         throw ((Failure) head).status.asException();
       }
       queue.poll();
+      if (holding) {
+        lastProgress = System.nanoTime();
+        if (queue.size() <= RESUME_AT) {
+          releaseReads();
+        }
+      }
       return (T) head;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -14,6 +14,7 @@ import dev.ttrpc.Status;
 import dev.ttrpc.StatusException;
 import dev.ttrpc.TtrpcClient;
 import dev.ttrpc.internal.DefaultExecutors;
+import dev.ttrpc.internal.ReadGate;
 import dev.ttrpc.internal.transport.Transport;
 import dev.ttrpc.internal.wire.FrameDecoder;
 import dev.ttrpc.internal.wire.FrameEncoder;
@@ -74,6 +75,7 @@ public final class ClientConnection implements TtrpcClient {
   private volatile boolean closed;
   private Channel channel;
   private EventLoop eventLoop;
+  private ReadGate readGate;
 
   // Confined to the event loop.
   private final IntObjectHashMap<ClientStream> streams = new IntObjectHashMap<>();
@@ -112,6 +114,7 @@ public final class ClientConnection implements TtrpcClient {
     }
     connection.channel = connected.channel();
     connection.eventLoop = connection.channel.eventLoop();
+    connection.readGate = new ReadGate(connection.channel);
     return connection;
   }
 
@@ -283,6 +286,11 @@ public final class ClientConnection implements TtrpcClient {
 
   EventLoop eventLoop() {
     return eventLoop;
+  }
+
+  /** Pauses this connection's reads while a stream's reader is behind. */
+  ReadGate readGate() {
+    return readGate;
   }
 
   /** Runs {@code task} on the event loop; dropped if the loop is gone (nothing left to do). */

@@ -34,8 +34,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * one response of a client-streaming call).
  *
  * <p>Inbound messages are parsed on the event loop and buffered per {@link InboundMessages}'s
- * rule; a stream the caller stops reading fails alone ({@code RESOURCE_EXHAUSTED "ttrpc: stream
- * buffer full"}), it never blocks the connection. Thread-safe.
+ * rule: while the caller is behind, the connection stops reading; a stream the caller stops
+ * reading altogether fails alone after about a second ({@code RESOURCE_EXHAUSTED "ttrpc: stream
+ * buffer full"}), and the other calls go on. Thread-safe.
  */
 final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
   private static final Status DONE =
@@ -46,7 +47,7 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
   private final ClientConnection connection;
   private final MethodDescriptor<Q, R> method;
   private final Deadline deadline;
-  private final InboundMessages<R> inbound = new InboundMessages<>();
+  private final InboundMessages<R> inbound;
   private final AtomicBoolean sendClosed = new AtomicBoolean();
   private final Stream stream = new Stream();
   /** Why sends fail once the call is over; null while it is live. */
@@ -58,6 +59,7 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
     this.connection = connection;
     this.method = method;
     this.deadline = deadline;
+    this.inbound = new InboundMessages<>(connection.readGate());
   }
 
   /**
@@ -305,11 +307,29 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
         end(Status.of(Status.Code.INTERNAL, "ttrpc: error unmarshalling payload: " + e.getMessage()), false);
         return false;
       }
-      if (!inbound.offer(message)) {
-        end(BUFFER_FULL, true);
-        return false;
+      if (inbound.offer(message)) {
+        watchStall();
       }
       return true;
+    }
+
+    /** While this stream pauses the connection's reads: fails it once its reader stalls. */
+    private void watchStall() {
+      connection
+          .eventLoop()
+          .schedule(
+              () -> {
+                if (finished != null) {
+                  return;
+                }
+                if (inbound.isStalled()) {
+                  end(BUFFER_FULL, true);
+                } else if (inbound.isHoldingReads()) {
+                  watchStall();
+                }
+              },
+              InboundMessages.GRACE_NANOS,
+              TimeUnit.NANOSECONDS);
     }
 
     @Override

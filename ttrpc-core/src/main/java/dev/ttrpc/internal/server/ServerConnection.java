@@ -3,6 +3,8 @@ package dev.ttrpc.internal.server;
 import dev.ttrpc.MethodType;
 import dev.ttrpc.PeerCredentials;
 import dev.ttrpc.Status;
+import dev.ttrpc.internal.InboundMessages;
+import dev.ttrpc.internal.ReadGate;
 import dev.ttrpc.internal.wire.EnvelopeReader;
 import dev.ttrpc.internal.wire.FrameEncoder;
 import dev.ttrpc.internal.wire.MalformedEnvelopeException;
@@ -50,12 +52,14 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
   private final Channel channel;
   private final PeerCredentials peer;
   private final int maxMessageSize;
+  private final ReadGate readGate;
   private final Queue<Object> completions = PlatformDependent.newMpscQueue();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final Runnable drainTask = this::drainCompletions;
 
   // Confined to the event loop.
   private final IntObjectHashMap<ServerStream> streams = new IntObjectHashMap<>();
+  private boolean holdingForWritability;
   private long lastStreamId;
   private boolean draining;
   private boolean closing;
@@ -66,6 +70,36 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     this.channel = channel;
     this.peer = peer;
     this.maxMessageSize = server.maxMessageSize();
+    this.readGate = new ReadGate(channel);
+  }
+
+  /** Pauses this connection's reads while a stream's reader is behind or the peer is not reading. */
+  ReadGate readGate() {
+    return readGate;
+  }
+
+  /**
+   * Called on the event loop when {@code stream} has paused this connection's reads: fails the
+   * stream if its reader stays stalled, so that the other calls go on.
+   */
+  void watchStall(StreamingServerCall stream) {
+    channel
+        .eventLoop()
+        .schedule(
+            () -> {
+              if (streams.get(stream.streamId) != stream) {
+                return;
+              }
+              if (stream.readerStalled()) {
+                endStream(
+                    stream,
+                    Status.of(Status.Code.INVALID_ARGUMENT, StreamingServerCall.BUFFER_FULL));
+              } else if (stream.holdingReads()) {
+                watchStall(stream);
+              }
+            },
+            InboundMessages.GRACE_NANOS,
+            TimeUnit.NANOSECONDS);
   }
 
   ByteBufAllocator alloc() {
@@ -351,7 +385,14 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
    */
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+    boolean writable = ctx.channel().isWritable();
+    if (!writable && !holdingForWritability) {
+      holdingForWritability = true;
+      readGate.hold();
+    } else if (writable && holdingForWritability) {
+      holdingForWritability = false;
+      readGate.release();
+    }
     ctx.fireChannelWritabilityChanged();
   }
 

@@ -40,7 +40,7 @@ final class StreamingServerCall extends ServerStream implements Runnable {
   private final MethodEntry entry;
   private final MethodType type;
   private final Marshaller<Object> requestMarshaller;
-  private final InboundMessages<Object> inbound = new InboundMessages<>();
+  private final InboundMessages<Object> inbound;
   private final Receiver receiver = new Receiver();
   private final Sender sender = new Sender();
   /** Why sends fail, once the stream is over for the handler; null while it is live. */
@@ -63,6 +63,7 @@ final class StreamingServerCall extends ServerStream implements Runnable {
       int requestFlags) {
     super(streamId, context);
     this.connection = connection;
+    this.inbound = new InboundMessages<>(connection.readGate());
     this.entry = entry;
     this.type = entry.method.descriptor().type();
     this.requestMarshaller = entry.method.descriptor().requestMarshaller();
@@ -70,7 +71,7 @@ final class StreamingServerCall extends ServerStream implements Runnable {
     // message); client-streaming and bidi calls deliver the Request payload only if non-empty.
     if (!type.clientStreams() || hasPayloadBytes) {
       try {
-        inbound.offer(requestMarshaller.parse(payload));
+        offer(requestMarshaller.parse(payload));
       } catch (IOException | RuntimeException e) {
         startFailure =
             Status.of(
@@ -166,10 +167,27 @@ final class StreamingServerCall extends ServerStream implements Runnable {
                 Status.Code.INTERNAL, "ttrpc: error unmarshalling payload: " + e.getMessage()));
         return null;
       }
-      return inbound.offer(message) ? null : BUFFER_FULL;
+      offer(message);
+      return null;
     } finally {
       frame.release();
     }
+  }
+
+  private void offer(Object message) {
+    if (inbound.offer(message)) {
+      connection.watchStall(this);
+    }
+  }
+
+  /** Whether this stream pauses its connection's reads while its handler catches up. */
+  boolean holdingReads() {
+    return inbound.isHoldingReads();
+  }
+
+  /** Whether the handler has read nothing for the grace time while reads were paused for it. */
+  boolean readerStalled() {
+    return inbound.isStalled();
   }
 
   @Override
