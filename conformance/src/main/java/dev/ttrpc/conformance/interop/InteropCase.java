@@ -17,8 +17,10 @@ import java.util.concurrent.TimeoutException;
  * reference requires. Beyond the Go client, oversize_request also checks that this client refuses
  * an oversized request before sending it, and oversize_response accepts either way of failing
  * the call (the Java server's error Response, or this client's own check of a Go server's
- * oversized frame). The streaming cases exercise the Java server's streaming methods and are
- * skipped against a Go server, which has no streams.
+ * oversized frame). The streaming cases exercise the server's streaming methods; against a Go
+ * ttrpc 1.1.1 server, which has no streams, each instead checks that its streaming call fails
+ * with Go's UNIMPLEMENTED answer ({@code 12 "method X"}) and that unary calls keep working on
+ * that connection.
  *
  * <p>Cases are stateless; {@link #run} may be called from any thread.
  */
@@ -71,17 +73,40 @@ public enum InteropCase {
       InteropCases::concurrentUnary),
   CLIENT_STREAMING(
       "client_streaming",
-      "StreamingInputCall sums the sizes of 4 requests (Java servers only)",
+      "StreamingInputCall sums the sizes of 4 requests",
       InteropCases::clientStreaming),
   SERVER_STREAMING(
       "server_streaming",
-      "StreamingOutputCall sends 4 responses of the asked sizes, then its status (Java servers"
-          + " only)",
+      "StreamingOutputCall sends 4 responses of the asked sizes, then its status",
       InteropCases::serverStreaming),
   PING_PONG(
       "ping_pong",
-      "FullDuplexCall answers each request before the next is sent (Java servers only)",
-      InteropCases::pingPong);
+      "FullDuplexCall answers each request before the next is sent",
+      InteropCases::pingPong),
+  EMPTY_STREAM(
+      "empty_stream",
+      "FullDuplexCall half-closed at once ends with no response",
+      InteropCases::emptyStream),
+  CANCEL_AFTER_BEGIN(
+      "cancel_after_begin",
+      "StreamingInputCall cancelled before any request fails with CANCELLED locally",
+      InteropCases::cancelAfterBegin),
+  CANCEL_AFTER_FIRST_RESPONSE(
+      "cancel_after_first_response",
+      "FullDuplexCall cancelled after its first response fails with CANCELLED locally",
+      InteropCases::cancelAfterFirstResponse),
+  STREAM_TIMEOUT_ON_SLEEPING_SERVER(
+      "stream_timeout_on_sleeping_server",
+      "a 100 ms deadline on a FullDuplexCall whose server sleeps 10 s gives DEADLINE_EXCEEDED",
+      InteropCases::streamTimeoutOnSleepingServer),
+  ABANDONED_STREAM_DOES_NOT_BLOCK_UNARY(
+      "abandoned_stream_does_not_block_unary",
+      "unary calls complete on a connection where a flooding stream is never read",
+      InteropCases::abandonedStreamDoesNotBlockUnary),
+  MANY_SHORT_SERVER_STREAMS(
+      "many_short_server_streams",
+      "1,000 one-message server streams each deliver their message before the end",
+      InteropCases::manyShortServerStreams);
 
   /** A case body: returns normally to pass. */
   @FunctionalInterface

@@ -9,6 +9,7 @@ import dev.ttrpc.ClientStreamCall;
 import dev.ttrpc.Marshaller;
 import dev.ttrpc.Metadata;
 import dev.ttrpc.MethodDescriptor;
+import dev.ttrpc.MethodType;
 import dev.ttrpc.ServerStreamCall;
 import dev.ttrpc.Status;
 import dev.ttrpc.StatusException;
@@ -288,7 +289,9 @@ final class InteropCases {
   }
 
   static void clientStreaming(InteropEnv env) throws Exception {
-    requireStreams(env);
+    if (unimplementedOnGo(env, "StreamingInputCall")) {
+      return;
+    }
     int total = 0;
     try (ClientStreamCall<StreamingInputCallRequest, StreamingInputCallResponse> call =
         stub(env).streamingInputCall()) {
@@ -305,7 +308,9 @@ final class InteropCases {
   }
 
   static void serverStreaming(InteropEnv env) throws Exception {
-    requireStreams(env);
+    if (unimplementedOnGo(env, "StreamingOutputCall")) {
+      return;
+    }
     StreamingOutputCallRequest.Builder request = StreamingOutputCallRequest.newBuilder();
     for (int size : RESPONSE_SIZES) {
       request.addResponseParameters(ResponseParameters.newBuilder().setSize(size));
@@ -335,7 +340,9 @@ final class InteropCases {
   }
 
   static void pingPong(InteropEnv env) throws Exception {
-    requireStreams(env);
+    if (unimplementedOnGo(env, "FullDuplexCall")) {
+      return;
+    }
     try (BidiStreamCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call =
         stub(env).fullDuplexCall()) {
       for (int i = 0; i < RESPONSE_SIZES.size(); i++) {
@@ -355,10 +362,155 @@ final class InteropCases {
     connectionUsable(env.client(), "after a bidirectional stream");
   }
 
-  private static void requireStreams(InteropEnv env) throws Skipped {
-    if (env.serverImpl() == ServerImpl.GO) {
-      throw new Skipped("Go ttrpc 1.1.1 has no streaming");
+  static void emptyStream(InteropEnv env) throws Exception {
+    if (unimplementedOnGo(env, "FullDuplexCall")) {
+      return;
     }
+    try (BidiStreamCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call =
+        stub(env).fullDuplexCall()) {
+      call.closeSend();
+      check(call.receive() == null, "a stream with no requests got a response");
+    }
+    connectionUsable(env.client(), "after an empty stream");
+  }
+
+  static void cancelAfterBegin(InteropEnv env) throws Exception {
+    if (unimplementedOnGo(env, "StreamingInputCall")) {
+      return;
+    }
+    ClientStreamCall<StreamingInputCallRequest, StreamingInputCallResponse> call =
+        stub(env).streamingInputCall();
+    call.cancel();
+    expectCode(
+        () -> {
+          call.send(StreamingInputCallRequest.getDefaultInstance());
+          return null;
+        },
+        Status.Code.CANCELLED);
+    expectCode(call::closeAndReceive, Status.Code.CANCELLED);
+    connectionUsable(env.client(), "after a stream cancelled at once");
+  }
+
+  static void cancelAfterFirstResponse(InteropEnv env) throws Exception {
+    if (unimplementedOnGo(env, "FullDuplexCall")) {
+      return;
+    }
+    BidiStreamCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call =
+        stub(env).fullDuplexCall();
+    call.send(
+        StreamingOutputCallRequest.newBuilder()
+            .addResponseParameters(ResponseParameters.newBuilder().setSize(RESPONSE_SIZES.get(0)))
+            .setPayload(payload(new byte[REQUEST_SIZES.get(0)]))
+            .build());
+    StreamingOutputCallResponse first = call.receive();
+    check(first != null, "the stream ended before its first response");
+    checkZeroBody(first.getPayload().getBody(), RESPONSE_SIZES.get(0));
+    call.cancel();
+    expectCode(call::receive, Status.Code.CANCELLED);
+    connectionUsable(env.client(), "after a stream cancelled after its first response");
+  }
+
+  static void streamTimeoutOnSleepingServer(InteropEnv env) throws Exception {
+    if (unimplementedOnGo(env, "FullDuplexCall")) {
+      return;
+    }
+    long start = System.nanoTime();
+    try (BidiStreamCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call =
+        TestServiceTtrpc.newStub(env.client())
+            .withTimeout(Duration.ofMillis(100))
+            .fullDuplexCall()) {
+      call.send(
+          StreamingOutputCallRequest.newBuilder()
+              .addResponseParameters(
+                  ResponseParameters.newBuilder().setSize(1).setIntervalUs(10_000_000))
+              .build());
+      expectCode(call::receive, Status.Code.DEADLINE_EXCEEDED);
+    }
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    check(millis < 5_000, "the stream's 100 ms deadline took " + millis + " ms to fire");
+    connectionUsable(env.client(), "after a stream's deadline");
+  }
+
+  static void abandonedStreamDoesNotBlockUnary(InteropEnv env) throws Exception {
+    if (unimplementedOnGo(env, "FullDuplexCall")) {
+      return;
+    }
+    BidiStreamCall<StreamingOutputCallRequest, StreamingOutputCallResponse> flood =
+        stub(env).fullDuplexCall();
+    try {
+      // Far more than any stream buffers, and never read: the server keeps sending.
+      StreamingOutputCallRequest.Builder request = StreamingOutputCallRequest.newBuilder();
+      for (int i = 0; i < 2_000; i++) {
+        request.addResponseParameters(ResponseParameters.newBuilder().setSize(1024));
+      }
+      flood.send(request.build());
+      long start = System.nanoTime();
+      for (int i = 0; i < 3; i++) {
+        connectionUsable(env.client(), "while a stream on it is not read");
+      }
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      check(millis < 5_000, "unary calls next to an unread stream took " + millis + " ms");
+    } finally {
+      flood.cancel();
+    }
+  }
+
+  static void manyShortServerStreams(InteropEnv env) throws Exception {
+    if (unimplementedOnGo(env, "StreamingOutputCall")) {
+      return;
+    }
+    for (int i = 0; i < 1_000; i++) {
+      int size = i % 97;
+      try (ServerStreamCall<StreamingOutputCallResponse> call =
+          stub(env)
+              .streamingOutputCall(
+                  StreamingOutputCallRequest.newBuilder()
+                      .addResponseParameters(ResponseParameters.newBuilder().setSize(size))
+                      .build())) {
+        StreamingOutputCallResponse last = call.receive();
+        check(last != null, "stream " + i + " ended before its one message");
+        checkZeroBody(last.getPayload().getBody(), size);
+        check(call.receive() == null, "stream " + i + " did not end after its one message");
+      }
+    }
+    connectionUsable(env.client(), "after 1,000 short streams");
+  }
+
+  /**
+   * Against Go ttrpc 1.1.1, which knows no streams: the streaming call must fail with Go's
+   * UNIMPLEMENTED answer for an unknown method, and the connection keep serving unary calls.
+   * Returns whether the server was Go (the case is then done).
+   */
+  private static boolean unimplementedOnGo(InteropEnv env, String method) throws Exception {
+    if (env.serverImpl() != ServerImpl.GO) {
+      return false;
+    }
+    Marshaller<StreamingOutputCallRequest> request =
+        Marshaller.protobuf(StreamingOutputCallRequest.getDefaultInstance());
+    Marshaller<StreamingOutputCallResponse> response =
+        Marshaller.protobuf(StreamingOutputCallResponse.getDefaultInstance());
+    MethodDescriptor<StreamingOutputCallRequest, StreamingOutputCallResponse> streaming =
+        MethodDescriptor.of(
+            MethodType.BIDI_STREAMING, TestServiceTtrpc.SERVICE_NAME, method, request, response);
+    try (BidiStreamCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call =
+        env.client().bidiStream(streaming, timeout())) {
+      call.send(StreamingOutputCallRequest.getDefaultInstance());
+      expectStatus(call::receive, Status.Code.UNIMPLEMENTED, "method " + method);
+    }
+    connectionUsable(env.client(), "after a streaming call the server does not know");
+    return true;
+  }
+
+  private static void expectCode(Call call, Status.Code code) throws CaseFailure {
+    try {
+      call.run();
+    } catch (StatusException e) {
+      check(e.code() == code, "want status " + code + ", got " + InteropCase.describe(e));
+      return;
+    } catch (Exception e) {
+      throw new CaseFailure("want status " + code + ", got " + e, e);
+    }
+    throw new CaseFailure("call succeeded, want status " + code);
   }
 
   /** The stub every case uses for calls that should finish quickly. */
