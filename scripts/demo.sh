@@ -50,7 +50,14 @@ source "$scripts/jdk.sh"
 echo "JAVA_HOME=$JAVA_HOME"
 if [[ ${DEMO_SKIP_BUILD:-} != 1 ]]; then
   show "mvn -q -DskipTests package -pl shim-minimal -am"
-  (cd "$root" && mvn -q -DskipTests package -pl shim-minimal -am)
+  # protoc-jar prints every protoc command even with -q: keep the build's output for failures.
+  build_log=$(mktemp)
+  if ! (cd "$root" && mvn -q -DskipTests package -pl shim-minimal -am) >"$build_log" 2>&1; then
+    cat "$build_log" >&2
+    rm -f "$build_log"
+    die "the build failed"
+  fi
+  rm -f "$build_log"
 fi
 if [[ $runtime == io.containerd.minimal.v2 ]]; then
   [[ -x $shim_bin/containerd-shim-minimal-v2 ]] ||
