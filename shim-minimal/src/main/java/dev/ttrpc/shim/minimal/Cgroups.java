@@ -1,5 +1,11 @@
 package dev.ttrpc.shim.minimal;
 
+import dev.ttrpc.proto.io.containerd.cgroups.v1.CPUStat;
+import dev.ttrpc.proto.io.containerd.cgroups.v1.CPUUsage;
+import dev.ttrpc.proto.io.containerd.cgroups.v1.MemoryEntry;
+import dev.ttrpc.proto.io.containerd.cgroups.v1.MemoryStat;
+import dev.ttrpc.proto.io.containerd.cgroups.v1.PidsStat;
+import dev.ttrpc.proto.io.containerd.cgroups.v1.Throttle;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +17,8 @@ import java.util.Map;
  * A container's cgroup, found from its init's {@code /proc/<pid>/cgroup}: statistics as the
  * protobuf messages {@code ctr tasks metrics} understands ({@code io.containerd.cgroups.v1.Metrics}
  * on cgroup v1, {@code io.containerd.cgroups.v2.Metrics} on the unified hierarchy), and the OOM
- * kill counter. The messages are encoded by field number (the schemas are containerd/cgroups'
- * {@code metrics.proto}). Immutable; reads cgroupfs on every call.
+ * kill counter, built with the generated classes of containerd/cgroups' {@code metrics.proto}.
+ * Immutable; reads cgroupfs on every call.
  */
 public final class Cgroups {
   private static final Path ROOT = Path.of("/sys/fs/cgroup");
@@ -66,7 +72,7 @@ public final class Cgroups {
   }
 
   /** The metrics message for {@code Stats}. */
-  public ContainerRuntime.Stats metrics() throws IOException {
+  public ContainerRuntime.Stats metrics() {
     return v2
         ? new ContainerRuntime.Stats("io.containerd.cgroups.v2.Metrics", v2Metrics())
         : new ContainerRuntime.Stats("io.containerd.cgroups.v1.Metrics", v1Metrics());
@@ -77,108 +83,151 @@ public final class Cgroups {
     return p != null ? p : ROOT.resolve("nonexistent");
   }
 
-  private byte[] v1Metrics() throws IOException {
-    ProtoWriter m = new ProtoWriter();
+  private byte[] v1Metrics() {
     Path pids = dir("pids");
-    ProtoWriter p = new ProtoWriter();
-    p.u64(1, single(pids.resolve("pids.current")));
-    p.u64(2, single(pids.resolve("pids.max")));
-    m.msg(2, p);
+    PidsStat pidsStat = PidsStat.newBuilder()
+        .setCurrent(single(pids.resolve("pids.current")))
+        .setLimit(single(pids.resolve("pids.max")))
+        .build();
 
     Path cpuacct = dir("cpuacct");
-    ProtoWriter usage = new ProtoWriter();
-    usage.u64(1, single(cpuacct.resolve("cpuacct.usage")));
     Map<String, Long> cpuStat = keyed(cpuacct.resolve("cpuacct.stat"));
     long tick = 10_000_000L; // USER_HZ = 100: nanoseconds per tick.
-    usage.u64(2, cpuStat.getOrDefault("system", 0L) * tick);
-    usage.u64(3, cpuStat.getOrDefault("user", 0L) * tick);
+    CPUUsage.Builder usage = CPUUsage.newBuilder()
+        .setTotal(single(cpuacct.resolve("cpuacct.usage")))
+        .setKernel(cpuStat.getOrDefault("system", 0L) * tick)
+        .setUser(cpuStat.getOrDefault("user", 0L) * tick);
     for (String v : words(cpuacct.resolve("cpuacct.usage_percpu"))) {
-      usage.u64Always(4, parse(v));
+      usage.addPerCpu(parse(v));
     }
     Map<String, Long> throttle = keyed(dir("cpu").resolve("cpu.stat"));
-    ProtoWriter thr = new ProtoWriter();
-    thr.u64(1, throttle.getOrDefault("nr_periods", 0L));
-    thr.u64(2, throttle.getOrDefault("nr_throttled", 0L));
-    thr.u64(3, throttle.getOrDefault("throttled_time", 0L));
-    ProtoWriter cpu = new ProtoWriter();
-    cpu.msg(1, usage);
-    cpu.msg(2, thr);
-    m.msg(3, cpu);
+    Throttle throttling = Throttle.newBuilder()
+        .setPeriods(throttle.getOrDefault("nr_periods", 0L))
+        .setThrottledPeriods(throttle.getOrDefault("nr_throttled", 0L))
+        .setThrottledTime(throttle.getOrDefault("throttled_time", 0L))
+        .build();
 
     Path mem = dir("memory");
     Map<String, Long> ms = keyed(mem.resolve("memory.stat"));
-    String[] names = {
-      "cache", "rss", "rss_huge", "mapped_file", "dirty", "writeback", "pgpgin", "pgpgout",
-      "pgfault", "pgmajfault", "inactive_anon", "active_anon", "inactive_file", "active_file",
-      "unevictable", "hierarchical_memory_limit", "hierarchical_memsw_limit", "total_cache",
-      "total_rss", "total_rss_huge", "total_mapped_file", "total_dirty", "total_writeback",
-      "total_pgpgin", "total_pgpgout", "total_pgfault", "total_pgmajfault",
-      "total_inactive_anon", "total_active_anon", "total_inactive_file", "total_active_file",
-      "total_unevictable"
-    };
-    ProtoWriter memory = new ProtoWriter();
-    for (int i = 0; i < names.length; i++) {
-      memory.u64(i + 1, ms.getOrDefault(names[i], 0L));
-    }
-    memory.msg(33, memEntry(mem, "memory."));
-    memory.msg(34, memEntry(mem, "memory.memsw."));
-    memory.msg(35, memEntry(mem, "memory.kmem."));
-    memory.msg(36, memEntry(mem, "memory.kmem.tcp."));
-    m.msg(4, memory);
-    return m.bytes();
+    MemoryStat memory = MemoryStat.newBuilder()
+        .setCache(ms.getOrDefault("cache", 0L))
+        .setRss(ms.getOrDefault("rss", 0L))
+        .setRssHuge(ms.getOrDefault("rss_huge", 0L))
+        .setMappedFile(ms.getOrDefault("mapped_file", 0L))
+        .setDirty(ms.getOrDefault("dirty", 0L))
+        .setWriteback(ms.getOrDefault("writeback", 0L))
+        .setPgPgIn(ms.getOrDefault("pgpgin", 0L))
+        .setPgPgOut(ms.getOrDefault("pgpgout", 0L))
+        .setPgFault(ms.getOrDefault("pgfault", 0L))
+        .setPgMajFault(ms.getOrDefault("pgmajfault", 0L))
+        .setInactiveAnon(ms.getOrDefault("inactive_anon", 0L))
+        .setActiveAnon(ms.getOrDefault("active_anon", 0L))
+        .setInactiveFile(ms.getOrDefault("inactive_file", 0L))
+        .setActiveFile(ms.getOrDefault("active_file", 0L))
+        .setUnevictable(ms.getOrDefault("unevictable", 0L))
+        .setHierarchicalMemoryLimit(ms.getOrDefault("hierarchical_memory_limit", 0L))
+        .setHierarchicalSwapLimit(ms.getOrDefault("hierarchical_memsw_limit", 0L))
+        .setTotalCache(ms.getOrDefault("total_cache", 0L))
+        .setTotalRss(ms.getOrDefault("total_rss", 0L))
+        .setTotalRssHuge(ms.getOrDefault("total_rss_huge", 0L))
+        .setTotalMappedFile(ms.getOrDefault("total_mapped_file", 0L))
+        .setTotalDirty(ms.getOrDefault("total_dirty", 0L))
+        .setTotalWriteback(ms.getOrDefault("total_writeback", 0L))
+        .setTotalPgPgIn(ms.getOrDefault("total_pgpgin", 0L))
+        .setTotalPgPgOut(ms.getOrDefault("total_pgpgout", 0L))
+        .setTotalPgFault(ms.getOrDefault("total_pgfault", 0L))
+        .setTotalPgMajFault(ms.getOrDefault("total_pgmajfault", 0L))
+        .setTotalInactiveAnon(ms.getOrDefault("total_inactive_anon", 0L))
+        .setTotalActiveAnon(ms.getOrDefault("total_active_anon", 0L))
+        .setTotalInactiveFile(ms.getOrDefault("total_inactive_file", 0L))
+        .setTotalActiveFile(ms.getOrDefault("total_active_file", 0L))
+        .setTotalUnevictable(ms.getOrDefault("total_unevictable", 0L))
+        .setUsage(memEntry(mem, "memory."))
+        .setSwap(memEntry(mem, "memory.memsw."))
+        .setKernel(memEntry(mem, "memory.kmem."))
+        .setKernelTcp(memEntry(mem, "memory.kmem.tcp."))
+        .build();
+    return dev.ttrpc.proto.io.containerd.cgroups.v1.Metrics.newBuilder()
+        .setPids(pidsStat)
+        .setCpu(CPUStat.newBuilder().setUsage(usage).setThrottling(throttling))
+        .setMemory(memory)
+        .build()
+        .toByteArray();
   }
 
-  private static ProtoWriter memEntry(Path mem, String prefix) {
-    ProtoWriter e = new ProtoWriter();
-    e.u64(1, single(mem.resolve(prefix + "limit_in_bytes")));
-    e.u64(2, single(mem.resolve(prefix + "usage_in_bytes")));
-    e.u64(3, single(mem.resolve(prefix + "max_usage_in_bytes")));
-    e.u64(4, single(mem.resolve(prefix + "failcnt")));
-    return e;
+  private static MemoryEntry memEntry(Path mem, String prefix) {
+    return MemoryEntry.newBuilder()
+        .setLimit(single(mem.resolve(prefix + "limit_in_bytes")))
+        .setUsage(single(mem.resolve(prefix + "usage_in_bytes")))
+        .setMax(single(mem.resolve(prefix + "max_usage_in_bytes")))
+        .setFailcnt(single(mem.resolve(prefix + "failcnt")))
+        .build();
   }
 
-  private byte[] v2Metrics() throws IOException {
+  private byte[] v2Metrics() {
     Path d = dir("");
-    ProtoWriter m = new ProtoWriter();
-    ProtoWriter p = new ProtoWriter();
-    p.u64(1, single(d.resolve("pids.current")));
-    p.u64(2, single(d.resolve("pids.max")));
-    m.msg(1, p);
     Map<String, Long> cs = keyed(d.resolve("cpu.stat"));
-    ProtoWriter cpu = new ProtoWriter();
-    String[] cpuNames = {
-      "usage_usec", "user_usec", "system_usec", "nr_periods", "nr_throttled", "throttled_usec"
-    };
-    for (int i = 0; i < cpuNames.length; i++) {
-      cpu.u64(i + 1, cs.getOrDefault(cpuNames[i], 0L));
-    }
-    m.msg(2, cpu);
     Map<String, Long> ms = keyed(d.resolve("memory.stat"));
-    String[] memNames = {
-      "anon", "file", "kernel_stack", "slab", "sock", "shmem", "file_mapped", "file_dirty",
-      "file_writeback", "anon_thp", "inactive_anon", "active_anon", "inactive_file",
-      "active_file", "unevictable", "slab_reclaimable", "slab_unreclaimable", "pgfault",
-      "pgmajfault", "workingset_refault", "workingset_activate", "workingset_nodereclaim",
-      "pgrefill", "pgscan", "pgsteal", "pgactivate", "pgdeactivate", "pglazyfree", "pglazyfreed",
-      "thp_fault_alloc", "thp_collapse_alloc"
-    };
-    ProtoWriter memory = new ProtoWriter();
-    for (int i = 0; i < memNames.length; i++) {
-      memory.u64(i + 1, ms.getOrDefault(memNames[i], 0L));
-    }
-    memory.u64(32, single(d.resolve("memory.current")));
-    memory.u64(33, single(d.resolve("memory.max")));
-    memory.u64(34, single(d.resolve("memory.swap.current")));
-    memory.u64(35, single(d.resolve("memory.swap.max")));
-    m.msg(4, memory);
     Map<String, Long> ev = keyed(d.resolve("memory.events"));
-    ProtoWriter events = new ProtoWriter();
-    String[] evNames = {"low", "high", "max", "oom", "oom_kill"};
-    for (int i = 0; i < evNames.length; i++) {
-      events.u64(i + 1, ev.getOrDefault(evNames[i], 0L));
-    }
-    m.msg(8, events);
-    return m.bytes();
+    var pids = dev.ttrpc.proto.io.containerd.cgroups.v2.PidsStat.newBuilder()
+        .setCurrent(single(d.resolve("pids.current")))
+        .setLimit(single(d.resolve("pids.max")));
+    var cpu = dev.ttrpc.proto.io.containerd.cgroups.v2.CPUStat.newBuilder()
+        .setUsageUsec(cs.getOrDefault("usage_usec", 0L))
+        .setUserUsec(cs.getOrDefault("user_usec", 0L))
+        .setSystemUsec(cs.getOrDefault("system_usec", 0L))
+        .setNrPeriods(cs.getOrDefault("nr_periods", 0L))
+        .setNrThrottled(cs.getOrDefault("nr_throttled", 0L))
+        .setThrottledUsec(cs.getOrDefault("throttled_usec", 0L));
+    var memory = dev.ttrpc.proto.io.containerd.cgroups.v2.MemoryStat.newBuilder()
+        .setAnon(ms.getOrDefault("anon", 0L))
+        .setFile(ms.getOrDefault("file", 0L))
+        .setKernelStack(ms.getOrDefault("kernel_stack", 0L))
+        .setSlab(ms.getOrDefault("slab", 0L))
+        .setSock(ms.getOrDefault("sock", 0L))
+        .setShmem(ms.getOrDefault("shmem", 0L))
+        .setFileMapped(ms.getOrDefault("file_mapped", 0L))
+        .setFileDirty(ms.getOrDefault("file_dirty", 0L))
+        .setFileWriteback(ms.getOrDefault("file_writeback", 0L))
+        .setAnonThp(ms.getOrDefault("anon_thp", 0L))
+        .setInactiveAnon(ms.getOrDefault("inactive_anon", 0L))
+        .setActiveAnon(ms.getOrDefault("active_anon", 0L))
+        .setInactiveFile(ms.getOrDefault("inactive_file", 0L))
+        .setActiveFile(ms.getOrDefault("active_file", 0L))
+        .setUnevictable(ms.getOrDefault("unevictable", 0L))
+        .setSlabReclaimable(ms.getOrDefault("slab_reclaimable", 0L))
+        .setSlabUnreclaimable(ms.getOrDefault("slab_unreclaimable", 0L))
+        .setPgfault(ms.getOrDefault("pgfault", 0L))
+        .setPgmajfault(ms.getOrDefault("pgmajfault", 0L))
+        .setWorkingsetRefault(ms.getOrDefault("workingset_refault", 0L))
+        .setWorkingsetActivate(ms.getOrDefault("workingset_activate", 0L))
+        .setWorkingsetNodereclaim(ms.getOrDefault("workingset_nodereclaim", 0L))
+        .setPgrefill(ms.getOrDefault("pgrefill", 0L))
+        .setPgscan(ms.getOrDefault("pgscan", 0L))
+        .setPgsteal(ms.getOrDefault("pgsteal", 0L))
+        .setPgactivate(ms.getOrDefault("pgactivate", 0L))
+        .setPgdeactivate(ms.getOrDefault("pgdeactivate", 0L))
+        .setPglazyfree(ms.getOrDefault("pglazyfree", 0L))
+        .setPglazyfreed(ms.getOrDefault("pglazyfreed", 0L))
+        .setThpFaultAlloc(ms.getOrDefault("thp_fault_alloc", 0L))
+        .setThpCollapseAlloc(ms.getOrDefault("thp_collapse_alloc", 0L))
+        .setUsage(single(d.resolve("memory.current")))
+        .setUsageLimit(single(d.resolve("memory.max")))
+        .setSwapUsage(single(d.resolve("memory.swap.current")))
+        .setSwapLimit(single(d.resolve("memory.swap.max")));
+    var events = dev.ttrpc.proto.io.containerd.cgroups.v2.MemoryEvents.newBuilder()
+        .setLow(ev.getOrDefault("low", 0L))
+        .setHigh(ev.getOrDefault("high", 0L))
+        .setMax(ev.getOrDefault("max", 0L))
+        .setOom(ev.getOrDefault("oom", 0L))
+        .setOomKill(ev.getOrDefault("oom_kill", 0L));
+    return dev.ttrpc.proto.io.containerd.cgroups.v2.Metrics.newBuilder()
+        .setPids(pids)
+        .setCpu(cpu)
+        .setMemory(memory)
+        .setMemoryEvents(events)
+        .build()
+        .toByteArray();
   }
 
   /** A one-value cgroup file; "max" and unreadable files count as 0 (unlimited/absent). */

@@ -8,6 +8,8 @@ import com.google.protobuf.Timestamp;
 import dev.ttrpc.ServerCallContext;
 import dev.ttrpc.Status;
 import dev.ttrpc.StatusException;
+import dev.ttrpc.proto.ContainerdAny;
+import dev.ttrpc.proto.containerd.runc.v1.Options;
 import dev.ttrpc.proto.containerd.runc.v1.ProcessDetails;
 import dev.ttrpc.proto.containerd.task.v2.CheckpointTaskRequest;
 import dev.ttrpc.proto.containerd.task.v2.CloseIORequest;
@@ -158,8 +160,8 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
       ShimConfig cfg = config.apply(options);
       String backend = cfg.backendFor(annotations);
       RuncOptions runcOptions =
-          options != null && RuncOptions.TYPE_URL.equals(options.getTypeUrl())
-              ? RuncOptions.parse(options.getValue().toByteArray())
+          options != null && ContainerdAny.is(options, Options.class)
+              ? RuncOptions.of(ContainerdAny.unpack(options, Options.class))
               : RuncOptions.DEFAULT;
       if (runcOptions.binaryName().isEmpty() && !cfg.runcBinary().equals("runc")) {
         runcOptions =

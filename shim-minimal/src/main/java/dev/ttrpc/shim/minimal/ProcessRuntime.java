@@ -1,5 +1,11 @@
 package dev.ttrpc.shim.minimal;
 
+import dev.ttrpc.proto.io.containerd.cgroups.v1.CPUStat;
+import dev.ttrpc.proto.io.containerd.cgroups.v1.CPUUsage;
+import dev.ttrpc.proto.io.containerd.cgroups.v1.MemoryEntry;
+import dev.ttrpc.proto.io.containerd.cgroups.v1.MemoryStat;
+import dev.ttrpc.proto.io.containerd.cgroups.v1.Metrics;
+import dev.ttrpc.proto.io.containerd.cgroups.v1.PidsStat;
 import dev.ttrpc.shim.Json;
 import dev.ttrpc.shim.sys.Errno;
 import dev.ttrpc.shim.sys.ErrnoException;
@@ -319,24 +325,17 @@ public final class ProcessRuntime implements ContainerRuntime {
     }
     ticks = user + system;
     long nsPerTick = 10_000_000L;
-    ProtoWriter pidsStat = new ProtoWriter();
-    pidsStat.u64(1, pids.size());
-    ProtoWriter usage = new ProtoWriter();
-    usage.u64(1, ticks * nsPerTick);
-    usage.u64(2, system * nsPerTick);
-    usage.u64(3, user * nsPerTick);
-    ProtoWriter cpu = new ProtoWriter();
-    cpu.msg(1, usage);
-    ProtoWriter memEntry = new ProtoWriter();
-    memEntry.u64(2, rss);
-    ProtoWriter memory = new ProtoWriter();
-    memory.u64(2, rss);
-    memory.msg(33, memEntry);
-    ProtoWriter metrics = new ProtoWriter();
-    metrics.msg(2, pidsStat);
-    metrics.msg(3, cpu);
-    metrics.msg(4, memory);
-    return new Stats("io.containerd.cgroups.v1.Metrics", metrics.bytes());
+    Metrics metrics = Metrics.newBuilder()
+        .setPids(PidsStat.newBuilder().setCurrent(pids.size()))
+        .setCpu(CPUStat.newBuilder().setUsage(CPUUsage.newBuilder()
+            .setTotal(ticks * nsPerTick)
+            .setKernel(system * nsPerTick)
+            .setUser(user * nsPerTick)))
+        .setMemory(MemoryStat.newBuilder()
+            .setRss(rss)
+            .setUsage(MemoryEntry.newBuilder().setUsage(rss)))
+        .build();
+    return new Stats("io.containerd.cgroups.v1.Metrics", metrics.toByteArray());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.ttrpc.shim.minimal;
 
+import dev.ttrpc.proto.containerd.runc.v1.CheckpointOptions;
 import dev.ttrpc.shim.Json;
 import dev.ttrpc.shim.sys.Errno;
 import dev.ttrpc.shim.sys.ErrnoException;
@@ -235,27 +236,30 @@ public final class RuncRuntime implements ContainerRuntime {
 
   @Override
   public void checkpoint(String imagePath, byte[] optionsValue) throws Exception {
-    CheckpointOptions o = CheckpointOptions.parse(optionsValue);
-    String image = !imagePath.isEmpty() ? imagePath : o.imagePath();
-    String work = !o.workPath().isEmpty() ? o.workPath() : bundle.resolve("criu-work").toString();
+    CheckpointOptions o = optionsValue == null
+        ? CheckpointOptions.getDefaultInstance()
+        : CheckpointOptions.parseFrom(optionsValue);
+    String image = !imagePath.isEmpty() ? imagePath : o.getImagePath();
+    String work =
+        !o.getWorkPath().isEmpty() ? o.getWorkPath() : bundle.resolve("criu-work").toString();
     List<String> args = new ArrayList<>(List.of("checkpoint", "--image-path", image,
         "--work-path", work));
-    if (!o.exit()) {
+    if (!o.getExit()) {
       args.add("--leave-running");
     }
-    if (o.openTcp()) {
+    if (o.getOpenTcp()) {
       args.add("--tcp-established");
     }
-    if (o.externalUnixSockets()) {
+    if (o.getExternalUnixSockets()) {
       args.add("--ext-unix-sk");
     }
-    if (o.terminal()) {
+    if (o.getTerminal()) {
       args.add("--shell-job");
     }
-    if (o.fileLocks()) {
+    if (o.getFileLocks()) {
       args.add("--file-locks");
     }
-    for (String ns : o.emptyNamespaces()) {
+    for (String ns : o.getEmptyNamespacesList()) {
       args.add("--empty-ns");
       args.add(ns);
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ttrpc.proto.io.containerd.cgroups.v1.Metrics;
 import dev.ttrpc.shim.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,6 +79,13 @@ class ProcessRuntimeTest {
       pids = rt.pids();
     }
     assertTrue(pids.contains(s.pid()) && pids.size() >= 2, pids.toString());
+    ContainerRuntime.Stats stats = rt.stats();
+    Metrics m = Metrics.parseFrom(stats.value());
+    assertEquals(pids.size(), m.getPids().getCurrent(), m.toString());
+    assertTrue(m.getMemory().getRss() > 0, m.toString());
+    assertEquals(m.getMemory().getRss(), m.getMemory().getUsage().getUsage(), m.toString());
+    assertEquals(m.getCpu().getUsage().getTotal(),
+        m.getCpu().getUsage().getKernel() + m.getCpu().getUsage().getUser(), m.toString());
     rt.pause();
     String state = stateOf(s.pid());
     for (int i = 0; i < 100 && !state.equals("T"); i++) {
