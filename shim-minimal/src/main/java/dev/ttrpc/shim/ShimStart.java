@@ -66,6 +66,12 @@ public final class ShimStart {
     Files.createDirectories(
         socket.getParent(),
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    // The common case of a grouped container: the group's daemon already serves. Reuse it with
+    // the JDK's own socket support, before anything loads the native bindings.
+    if (Files.exists(socket) && canConnectWithJdk(socket)) {
+      writeAddressFile(bundle, reply.apply(address));
+      return new Result(address, true, 0);
+    }
     int listener = -1;
     for (int attempt = 0; listener < 0; attempt++) {
       try {
@@ -96,6 +102,15 @@ public final class ShimStart {
       throw e;
     } finally {
       Libc.closeQuietly(listener);
+    }
+  }
+
+  private static boolean canConnectWithJdk(Path socket) {
+    try (java.nio.channels.SocketChannel channel =
+        java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      return channel.connect(java.net.UnixDomainSocketAddress.of(socket));
+    } catch (IOException | RuntimeException e) {
+      return false;
     }
   }
 
