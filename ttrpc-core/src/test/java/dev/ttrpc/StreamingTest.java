@@ -80,6 +80,8 @@ class StreamingTest {
       assertEquals("before failure", call.receive().getValue());
       StatusException e = assertThrows(StatusException.class, call::receive);
       assertEquals(Status.of(Status.Code.FAILED_PRECONDITION, "negative"), e.status());
+      assertTrue(UnaryCallTest.stackNames(e).contains("serverStreamingFailureComesAfterTheMessagesSent"),
+          "a blocking receive fails on the caller's stack");
     }
   }
 

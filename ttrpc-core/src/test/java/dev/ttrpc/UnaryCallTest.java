@@ -2,6 +2,9 @@ package dev.ttrpc;
 
 import static dev.ttrpc.testing.TestService.str;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -104,6 +107,37 @@ class UnaryCallTest {
     StatusException e = assertThrows(StatusException.class,
         () -> client.call(TestService.FAIL, str("status"), CallOptions.DEFAULT));
     assertEquals(Status.of(Status.Code.FAILED_PRECONDITION, "custom 42"), e.status());
+  }
+
+  @Test
+  void failureIsRethrownOnTheCallersStackWithTheOriginalAsCause() {
+    StatusException e = assertThrows(StatusException.class,
+        () -> client.call(TestService.FAIL, str("status"), CallOptions.DEFAULT));
+    assertEquals(Status.of(Status.Code.FAILED_PRECONDITION, "custom 42"), e.status());
+    assertTrue(stackNames(e).contains("failureIsRethrownOnTheCallersStackWithTheOriginalAsCause"),
+        "caller's method missing from " + stackNames(e));
+    StatusException original = assertInstanceOf(StatusException.class, e.getCause());
+    assertSame(e.status(), original.status());
+    // The original was made where the response was read, not on the caller's thread.
+    assertFalse(stackNames(original).contains("failureIsRethrownOnTheCallersStackWithTheOriginalAsCause"));
+  }
+
+  @Test
+  void localDeadlineFailureIsRethrownOnTheCallersStack() {
+    StatusException e = assertThrows(StatusException.class,
+        () -> client.call(TestService.SLEEP, Int64Value.of(5_000),
+            CallOptions.timeout(Duration.ofMillis(100))));
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, e.code());
+    assertTrue(stackNames(e).contains("localDeadlineFailureIsRethrownOnTheCallersStack"));
+    assertSame(e.status(), assertInstanceOf(StatusException.class, e.getCause()).status());
+  }
+
+  static List<String> stackNames(Throwable t) {
+    List<String> names = new ArrayList<>();
+    for (StackTraceElement frame : t.getStackTrace()) {
+      names.add(frame.getMethodName());
+    }
+    return names;
   }
 
   @Test
@@ -280,7 +314,11 @@ class UnaryCallTest {
     assertTrue(!ctx.isCancelled());
     other.close();
     assertTrue(cancelled.await(5, TimeUnit.SECONDS));
-    assertTrue(pending.isCompletedExceptionally());
+    // The client fails its pending call as it closes, which may finish after the server noticed.
+    java.util.concurrent.ExecutionException failed = assertThrows(
+        java.util.concurrent.ExecutionException.class, () -> pending.get(5, TimeUnit.SECONDS));
+    assertEquals(Status.Code.UNAVAILABLE,
+        assertInstanceOf(StatusException.class, failed.getCause()).code());
     service.release.countDown();
   }
 

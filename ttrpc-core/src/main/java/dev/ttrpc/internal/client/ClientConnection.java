@@ -129,7 +129,10 @@ public final class ClientConnection implements TtrpcClient {
     try {
       return future.get();
     } catch (ExecutionException e) {
-      throw asStatusException(e.getCause());
+      // The future failed on an I/O or callback thread; a fresh exception here gives the caller a
+      // stack trace through its own code, with the original (and its thread's stack) as cause.
+      StatusException failure = asStatusException(e.getCause());
+      throw new StatusException(failure.status(), failure);
     } catch (CancellationException e) {
       throw Status.CANCELLED.withMessage("ttrpc: call cancelled").asException(e);
     } catch (InterruptedException e) {
