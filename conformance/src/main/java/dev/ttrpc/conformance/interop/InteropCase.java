@@ -106,7 +106,12 @@ public enum InteropCase {
   MANY_SHORT_SERVER_STREAMS(
       "many_short_server_streams",
       "1,000 one-message server streams each deliver their message before the end",
-      InteropCases::manyShortServerStreams);
+      InteropCases::manyShortServerStreams),
+  STREAM_METADATA_AND_DEADLINE(
+      "stream_metadata_and_deadline",
+      "a stream's metadata and deadline reach the server (echoed on its first response), and no"
+          + " deadline without one",
+      InteropCases::streamMetadataAndDeadline);
 
   /** A case body: returns normally to pass. */
   @FunctionalInterface

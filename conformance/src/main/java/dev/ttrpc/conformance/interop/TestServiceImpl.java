@@ -104,7 +104,7 @@ public final class TestServiceImpl implements TestServiceTtrpc.Service {
       StreamingOutputCallRequest request,
       StreamSender<StreamingOutputCallResponse> responses,
       ServerCallContext context) {
-    respond(request, responses);
+    respond(request, responses, context);
   }
 
   @Override
@@ -115,13 +115,19 @@ public final class TestServiceImpl implements TestServiceTtrpc.Service {
     for (StreamingOutputCallRequest request = requests.receive();
         request != null;
         request = requests.receive()) {
-      respond(request, responses);
+      respond(request, responses, context);
     }
   }
 
-  /** Sends the responses one streaming request asks for, then fails if it asks for that. */
+  /**
+   * Sends the responses one streaming request asks for (the first one with the stream's metadata
+   * and deadline if the request asks for them), then fails if it asks for that.
+   */
   private static void respond(
-      StreamingOutputCallRequest request, StreamSender<StreamingOutputCallResponse> responses) {
+      StreamingOutputCallRequest request,
+      StreamSender<StreamingOutputCallResponse> responses,
+      ServerCallContext context) {
+    boolean echoCallInfo = request.getEchoCallInfo();
     for (ResponseParameters parameters : request.getResponseParametersList()) {
       int size = checkSize("size", parameters.getSize());
       if (parameters.getIntervalUs() < 0) {
@@ -132,7 +138,22 @@ public final class TestServiceImpl implements TestServiceTtrpc.Service {
       if (parameters.getIntervalUs() > 0) {
         await(new CountDownLatch(1), TimeUnit.MICROSECONDS.toNanos(parameters.getIntervalUs()));
       }
-      responses.send(StreamingOutputCallResponse.newBuilder().setPayload(zeroPayload(size)).build());
+      StreamingOutputCallResponse.Builder response =
+          StreamingOutputCallResponse.newBuilder().setPayload(zeroPayload(size));
+      if (echoCallInfo) {
+        echoCallInfo = false;
+        for (Map.Entry<String, String> entry : context.metadata().entries()) {
+          response.addEchoedMetadata(
+              MetadataEntry.newBuilder().setKey(entry.getKey()).setValue(entry.getValue()));
+        }
+        Optional<Deadline> deadline = context.deadline();
+        if (deadline.isPresent()) {
+          response
+              .setDeadlineSeen(true)
+              .setDeadlineRemainingMillis(deadline.get().remaining().toMillis());
+        }
+      }
+      responses.send(response.build());
     }
     failIfAsked(request.hasResponseStatus() ? request.getResponseStatus() : null);
   }
