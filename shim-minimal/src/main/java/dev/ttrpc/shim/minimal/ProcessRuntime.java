@@ -196,7 +196,9 @@ public final class ProcessRuntime implements ContainerRuntime {
       } else {
         io.start();
       }
-      p.onExit().thenAccept(done -> exits.exited(pid, done.exitValue()));
+      // Async: a quick program may have exited already, and thenAccept would then report the
+      // exit on this thread, before the caller has recorded the pid the exit belongs to.
+      p.onExit().thenAcceptAsync(done -> exits.exited(pid, done.exitValue()));
       return new Spawned(pid, io);
     } catch (IOException | RuntimeException e) {
       if (pty != null) {
