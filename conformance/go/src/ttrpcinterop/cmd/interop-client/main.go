@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -35,6 +36,7 @@ type options struct {
 	duration    time.Duration
 	warmup      time.Duration
 	connections int
+	cpuProfile  string
 }
 
 func main() {
@@ -53,6 +55,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 5*time.Second, "bench: measured duration")
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "bench: unmeasured warm-up before the measured duration")
 	flag.IntVar(&o.connections, "connections", 1, "bench: connections the callers are spread over")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "bench: write a pprof CPU profile of the whole run to this file")
 	flag.Parse()
 	if flag.NArg() != 0 {
 		flag.Usage()
@@ -204,6 +207,17 @@ func runBench(o options) error {
 		}
 		defer c.Close()
 		clients[i] = c
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	result, err := interop.Bench(context.Background(), clients, interop.BenchConfig{
 		Concurrency: o.concurrency,
