@@ -1,0 +1,133 @@
+package dev.ttrpc.internal.wire;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.BytesValue;
+import dev.ttrpc.Marshaller;
+import dev.ttrpc.Metadata;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.IOException;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The codec and envelope paths of one unary call, without sockets or threads: encoding a Request
+ * and a Response frame (envelope and message serialized into the frame's buffer, as the client
+ * and a handler do), splitting a frame off the inbound bytes ({@link FrameDecoder} in a
+ * pipeline), and reading a Request or Response envelope and parsing its message (as the server
+ * and the client do with a decoded frame). Each encode releases its frame, so the figures include
+ * the allocator's cost of getting and returning the memory.
+ *
+ * <p>Messages are {@code google.protobuf.BytesValue} with random bytes of {@code payloadSize}:
+ * a 64-byte message is the small-call case, 1 MiB the large one, where a frame no longer fits
+ * the allocator's pooled sizes.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1)
+public class FrameCodecBenchmark {
+  private static final Marshaller<BytesValue> MARSHALLER =
+      Marshaller.protobuf(BytesValue.getDefaultInstance());
+  private static final int MAX = Wire.DEFAULT_MAX_MESSAGE_SIZE;
+  private static final int READ_SIZE = 64 * 1024;
+
+  @Param({"64", "1048576"})
+  public int payloadSize;
+
+  private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+  private final byte[] route = FrameEncoder.route("ttrpc.interop.TestService", "UnaryCall");
+  private final Metadata metadata = Metadata.of("containerd-namespace-ttrpc", "default");
+  private BytesValue message;
+  private ByteBuf requestFrame;
+  private ByteBuf responseFrame;
+  private EmbeddedChannel decoder;
+
+  @Setup(Level.Trial)
+  public void setUp() throws IOException {
+    byte[] body = new byte[payloadSize];
+    new Random(1).nextBytes(body);
+    message = BytesValue.of(ByteString.copyFrom(body));
+    requestFrame =
+        FrameEncoder.request(alloc, 1, 0, route, MARSHALLER, message, 0, metadata, MAX);
+    responseFrame = FrameEncoder.response(alloc, 1, MARSHALLER, message, MAX);
+    decoder = new EmbeddedChannel(new FrameDecoder(MAX));
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    requestFrame.release();
+    responseFrame.release();
+    decoder.finishAndReleaseAll();
+  }
+
+  /** Client: a Request frame with route, payload and one metadata pair. */
+  @Benchmark
+  public int encodeRequest() throws IOException {
+    ByteBuf frame =
+        FrameEncoder.request(alloc, 1, 0, route, MARSHALLER, message, 0, metadata, MAX);
+    int n = frame.readableBytes();
+    frame.release();
+    return n;
+  }
+
+  /** Server: a successful Response frame. */
+  @Benchmark
+  public int encodeResponse() throws IOException {
+    ByteBuf frame = FrameEncoder.response(alloc, 1, MARSHALLER, message, MAX);
+    int n = frame.readableBytes();
+    frame.release();
+    return n;
+  }
+
+  /**
+   * Either side: a frame arrives in reads of at most 64 KiB, as from a socket, and is split off
+   * by the decoder.
+   */
+  @Benchmark
+  public int decodeFrame() {
+    int start = responseFrame.readerIndex();
+    int end = responseFrame.writerIndex();
+    for (int i = start; i < end; i += READ_SIZE) {
+      decoder.writeInbound(responseFrame.retainedSlice(i, Math.min(READ_SIZE, end - i)));
+    }
+    ByteBuf frame = decoder.readInbound();
+    int n = Wire.dataLength(frame);
+    frame.release();
+    return n;
+  }
+
+  /** Server: the Request envelope of a decoded frame, then its message. */
+  @Benchmark
+  public BytesValue readRequest() throws Exception {
+    RequestEnvelope request =
+        EnvelopeReader.readRequest(
+            requestFrame, Wire.dataIndex(requestFrame), Wire.dataLength(requestFrame));
+    return MARSHALLER.parse(request.payload(requestFrame));
+  }
+
+  /** Client: the Response envelope of a decoded frame, then its message. */
+  @Benchmark
+  public BytesValue readResponse() throws Exception {
+    ResponseEnvelope response =
+        EnvelopeReader.readResponse(
+            responseFrame, Wire.dataIndex(responseFrame), Wire.dataLength(responseFrame));
+    return MARSHALLER.parse(response.payload(responseFrame));
+  }
+}
