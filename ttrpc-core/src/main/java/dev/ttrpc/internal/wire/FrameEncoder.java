@@ -1,12 +1,16 @@
 package dev.ttrpc.internal.wire;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.MessageLite;
 import dev.ttrpc.Marshaller;
 import dev.ttrpc.Metadata;
 import dev.ttrpc.Status;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +29,12 @@ import java.util.Map;
  */
 public final class FrameEncoder {
   private FrameEncoder() {}
+
+  /** The largest frame built in one buffer (the adaptive allocator's largest pooled buffer). */
+  static final int MAX_CONTIGUOUS_FRAME = 1 << 20;
+
+  /** The size of the pooled chunks a larger frame is built from. */
+  static final int CHUNK_SIZE = 256 * 1024;
 
   private static final int TAG_SERVICE = 0x0a;
   private static final int TAG_METHOD = 0x12;
@@ -87,7 +97,7 @@ public final class FrameEncoder {
       length += 1 + varintSize(kv) + kv;
     }
     checkLength(length, maxMessageSize);
-    ByteBuf frame = alloc.directBuffer(Wire.HEADER_LENGTH + (int) length);
+    ByteBuf frame = newFrame(alloc, Wire.HEADER_LENGTH + (int) length, marshaller);
     try {
       writeHeader(frame, (int) length, streamId, Wire.TYPE_REQUEST, flags);
       frame.writeBytes(route);
@@ -121,7 +131,7 @@ public final class FrameEncoder {
     int payloadSize = marshaller.serializedSize(message);
     long length = payloadSize == 0 ? 0 : 1 + varintSize(payloadSize) + (long) payloadSize;
     checkLength(length, maxMessageSize);
-    ByteBuf frame = alloc.directBuffer(Wire.HEADER_LENGTH + (int) length);
+    ByteBuf frame = newFrame(alloc, Wire.HEADER_LENGTH + (int) length, marshaller);
     try {
       writeHeader(frame, (int) length, streamId, Wire.TYPE_RESPONSE, 0);
       if (payloadSize > 0) {
@@ -189,7 +199,7 @@ public final class FrameEncoder {
       throws IOException {
     int size = marshaller.serializedSize(message);
     checkLength(size, maxMessageSize);
-    ByteBuf frame = alloc.directBuffer(Wire.HEADER_LENGTH + size);
+    ByteBuf frame = newFrame(alloc, Wire.HEADER_LENGTH + size, marshaller);
     try {
       writeHeader(frame, size, streamId, Wire.TYPE_DATA, flags);
       writeMessage(frame, marshaller, message, size);
@@ -249,8 +259,38 @@ public final class FrameEncoder {
     }
   }
 
+  /**
+   * An empty frame buffer with room for exactly {@code size} bytes: one pooled buffer, or for a
+   * large frame whose message is protobuf (which can be written in pieces) pooled chunks joined
+   * into a composite. The chunks' bytes are all overwritten by the encoder, which checks that it
+   * wrote exactly {@code size}.
+   */
+  private static ByteBuf newFrame(ByteBufAllocator alloc, int size, Marshaller<?> marshaller) {
+    if (size <= MAX_CONTIGUOUS_FRAME || !(marshaller instanceof Marshaller.ProtobufMarshaller)) {
+      return alloc.directBuffer(size);
+    }
+    CompositeByteBuf frame = alloc.compositeDirectBuffer((size + CHUNK_SIZE - 1) / CHUNK_SIZE);
+    try {
+      for (int left = size; left > 0; left -= CHUNK_SIZE) {
+        int n = Math.min(CHUNK_SIZE, left);
+        ByteBuf chunk = alloc.directBuffer(n, n);
+        chunk.writerIndex(n);
+        frame.addComponent(true, chunk);
+      }
+      frame.writerIndex(0);
+      return frame;
+    } catch (RuntimeException | Error e) {
+      frame.release();
+      throw e;
+    }
+  }
+
   private static <T> void writeMessage(ByteBuf frame, Marshaller<T> marshaller, T message, int size)
       throws IOException {
+    if (frame instanceof CompositeByteBuf) {
+      writeChunked((CompositeByteBuf) frame, (MessageLite) message, size);
+      return;
+    }
     int index = frame.writerIndex();
     ByteBuffer target = frame.nioBuffer(index, size);
     int start = target.position();
@@ -261,6 +301,26 @@ public final class FrameEncoder {
     }
     frame.writerIndex(index + size);
   }
+
+  /**
+   * Serializes a protobuf message into the chunks of a composite frame. protobuf's stream encoder
+   * hands large byte fields straight to the stream, so a big payload is copied once, into the
+   * chunks; only small fields pass through its buffer.
+   */
+  private static void writeChunked(CompositeByteBuf frame, MessageLite message, int size)
+      throws IOException {
+    int start = frame.writerIndex();
+    CodedOutputStream out =
+        CodedOutputStream.newInstance(new ByteBufOutputStream(frame), STREAM_BUFFER_SIZE);
+    message.writeTo(out);
+    out.flush();
+    int written = frame.writerIndex() - start;
+    if (written != size) {
+      throw new IOException("marshaller wrote " + written + " bytes but announced " + size);
+    }
+  }
+
+  private static final int STREAM_BUFFER_SIZE = 8192;
 
   /**
    * Lowercases ASCII letters only: the case-folding {@link Metadata} lookups use, so that every key
