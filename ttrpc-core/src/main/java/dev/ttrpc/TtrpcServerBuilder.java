@@ -3,6 +3,7 @@ package dev.ttrpc;
 import static java.util.Objects.requireNonNull;
 
 import dev.ttrpc.internal.DefaultExecutors;
+import dev.ttrpc.internal.server.ServerConfig;
 import dev.ttrpc.internal.server.ServerImpl;
 import dev.ttrpc.internal.wire.Wire;
 import java.util.ArrayList;
@@ -16,7 +17,9 @@ import java.util.concurrent.Executor;
  *
  * <p>Defaults: no handshaker (every local peer accepted), handlers on one virtual thread per call
  * when the JVM has virtual threads (else a cached pool of daemon threads), maximum message size 4
- * MiB (Go's limit), no interceptors.
+ * MiB (Go's limit), no interceptors, a memory budget of 64 MiB per connection and 64 MiB for
+ * frames still arriving on all connections together (see "Flow control and limits" in the
+ * project's README).
  *
  * <p>Not thread-safe.
  */
@@ -26,6 +29,14 @@ public final class TtrpcServerBuilder {
   private Handshaker handshaker;
   private Executor executor;
   private int maxMessageSize = Wire.DEFAULT_MAX_MESSAGE_SIZE;
+  private long connectionMemoryBudget = DEFAULT_CONNECTION_MEMORY_BUDGET;
+  private long unfinishedFrameBytes = DEFAULT_UNFINISHED_FRAME_BYTES;
+
+  /** The default {@link #connectionMemoryBudget(long)}: 64 MiB. */
+  public static final long DEFAULT_CONNECTION_MEMORY_BUDGET = 64L << 20;
+
+  /** The default {@link #unfinishedFrameBytes(long)}: 64 MiB. */
+  public static final long DEFAULT_UNFINISHED_FRAME_BYTES = 64L << 20;
 
   TtrpcServerBuilder() {}
 
@@ -72,6 +83,32 @@ public final class TtrpcServerBuilder {
     return this;
   }
 
+  /**
+   * How many bytes one connection may hold for its client (default 64 MiB): the requests of calls
+   * not yet answered plus the answers the client has not yet read off the socket.
+   *
+   * <p>A connection keeps reading requests while its answers wait to be written: clients that only
+   * read once their own writes have gone through (Go ttrpc 1.2.0 to 1.2.3 does, with many large
+   * concurrent calls) would otherwise deadlock. Past the budget:
+   *
+   * <ul>
+   *   <li>if the client is taking its answers, the connection stops reading until it holds half
+   *       the budget again (the client's writes simply wait);
+   *   <li>if the client is not taking its answers, reading goes on, but each new request is
+   *       answered at once with {@code RESOURCE_EXHAUSTED} and not run;
+   *   <li>a client that holds twice the budget in unread answers is disconnected.
+   * </ul>
+   *
+   * Frames of streaming calls are governed by each stream's own buffer instead.
+   */
+  public TtrpcServerBuilder connectionMemoryBudget(long bytes) {
+    if (bytes < 64 * 1024) {
+      throw new IllegalArgumentException("connectionMemoryBudget below 64 KiB: " + bytes);
+    }
+    this.connectionMemoryBudget = bytes;
+    return this;
+  }
+
   /** Adds interceptors; the first one added is the outermost (sees each call first). */
   public TtrpcServerBuilder intercept(ServerInterceptor... interceptors) {
     for (ServerInterceptor i : requireNonNull(interceptors, "interceptors")) {
@@ -83,10 +120,13 @@ public final class TtrpcServerBuilder {
   /** A server with these settings, not yet listening: call {@link TtrpcServer#start(String)}. */
   public TtrpcServer build() {
     return new ServerImpl(
-        new ArrayList<>(services.values()),
-        handshaker,
-        executor != null ? executor : DefaultExecutors.blockingTasks(),
-        maxMessageSize,
-        interceptors);
+        new ServerConfig(
+            new ArrayList<>(services.values()),
+            handshaker,
+            executor != null ? executor : DefaultExecutors.blockingTasks(),
+            maxMessageSize,
+            interceptors,
+            connectionMemoryBudget,
+            unfinishedFrameBytes));
   }
 }

@@ -16,6 +16,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -52,6 +53,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
   private final Channel channel;
   private final PeerCredentials peer;
   private final int maxMessageSize;
+  private final long memoryBudget;
   private final ReadGate readGate;
   private final Queue<Object> completions = PlatformDependent.newMpscQueue();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -59,18 +61,26 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
   // Confined to the event loop.
   private final IntObjectHashMap<ServerStream> streams = new IntObjectHashMap<>();
-  private boolean holdingForWritability;
+  /** Bytes of the Requests of calls not yet answered (see {@link #heldBytes()}). */
+  private long requestBytesHeld;
+  /** Reads are paused because the connection holds more than its budget. */
+  private boolean pausedForBudget;
+  /** Bytes of refusals written since the peer last took its answers (see {@link #admit}). */
+  private long refusedWhileBlocked;
+  /** Reads are paused because the peer keeps writing requests while reading nothing. */
+  private boolean pausedForRefusals;
   private long lastStreamId;
   private boolean draining;
   private boolean closing;
   private boolean needsFlush;
 
-  ServerConnection(ServerImpl server, Channel channel, PeerCredentials peer) {
+  ServerConnection(ServerImpl server, Channel channel, PeerCredentials peer, ReadGate readGate) {
     this.server = server;
     this.channel = channel;
     this.peer = peer;
     this.maxMessageSize = server.maxMessageSize();
-    this.readGate = new ReadGate(channel);
+    this.memoryBudget = server.connectionMemoryBudget();
+    this.readGate = readGate;
   }
 
   /** Pauses this connection's reads while a stream's reader is behind or the peer is not reading. */
@@ -163,7 +173,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     long id = Wire.unsignedStreamId(streamId);
     if (id <= lastStreamId) {
       // A reused id of a live call: that call loses its answer, so the stream still ends once.
-      ServerStream live = streams.remove(streamId);
+      ServerStream live = removeStream(streamId);
       if (live != null) {
         live.cancelTimer();
         live.onAbandoned();
@@ -172,6 +182,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
       return false;
     }
     lastStreamId = id;
+    if (!admit(streamId)) {
+      return false;
+    }
     RequestEnvelope request;
     try {
       request = EnvelopeReader.readRequest(frame, Wire.dataIndex(frame), Wire.dataLength(frame));
@@ -219,6 +232,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
               Wire.flags(frame));
       handedOff = false;
     }
+    call.requestBytes = frame.readableBytes();
+    requestBytesHeld += call.requestBytes;
     streams.put(streamId, call);
     long timeout = request.timeoutNano();
     if (timeout < 0) {
@@ -229,7 +244,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     try {
       call.start(server.executor());
     } catch (RejectedExecutionException e) {
-      streams.remove(streamId);
+      removeStream(streamId);
       call.cancelTimer();
       context.cancel();
       replyError(streamId, Status.Code.UNAVAILABLE, SERVER_CLOSED);
@@ -257,10 +272,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     if (streams.get(stream.streamId) != stream) {
       return;
     }
-    streams.remove(stream.streamId);
+    removeStream(stream.streamId);
     stream.cancelTimer();
     stream.onAbandoned();
     replyError(stream.streamId, status.code(), status.message());
+    maybeResumeReads();
     maybeCloseDrained();
   }
 
@@ -324,7 +340,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         c.frame.release();
         continue;
       }
-      streams.remove(c.stream.streamId);
+      removeStream(c.stream.streamId);
       c.stream.cancelTimer();
       channel.write(c.frame, channel.voidPromise());
       wrote = true;
@@ -332,6 +348,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     if (wrote) {
       channel.flush();
     }
+    maybeResumeReads();
     maybeCloseDrained();
   }
 
@@ -364,6 +381,70 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  private ServerStream removeStream(int streamId) {
+    ServerStream stream = streams.remove(streamId);
+    if (stream != null) {
+      requestBytesHeld -= stream.requestBytes;
+    }
+    return stream;
+  }
+
+  /**
+   * What this connection holds for its peer: the Requests of calls not yet answered and the
+   * answers not yet taken by the socket.
+   */
+  long heldBytes() {
+    ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+    return requestBytesHeld + (out == null ? 0 : out.totalPendingWriteBytes());
+  }
+
+  /**
+   * The memory budget rule, applied to each Request before it is started (event loop). Under the
+   * budget every request is served. Over it, while the peer takes its answers (the channel is
+   * writable), the request is served and reads pause until the connection holds half its budget
+   * again: ordinary back-pressure. Over it while the peer takes nothing, reads go on (so that a
+   * client which only reads once its own writes complete can never deadlock) but the request is
+   * refused at once with RESOURCE_EXHAUSTED and its bytes dropped. Refusals cost a few dozen bytes
+   * each; once they add up to an eighth of the budget without the peer reading anything (tens of
+   * thousands of requests, far more than any client has in flight), reads pause until the peer
+   * reads again. Returns whether the request may be served.
+   */
+  private boolean admit(int streamId) {
+    long held = heldBytes();
+    if (held <= memoryBudget) {
+      return true;
+    }
+    if (channel.isWritable()) {
+      if (!pausedForBudget) {
+        pausedForBudget = true;
+        readGate.hold();
+      }
+      return true;
+    }
+    String message = budgetExceeded(memoryBudget);
+    replyError(streamId, Status.Code.RESOURCE_EXHAUSTED, message);
+    refusedWhileBlocked += Wire.HEADER_LENGTH + 8 + message.length();
+    if (refusedWhileBlocked > memoryBudget / 8 && !pausedForRefusals) {
+      pausedForRefusals = true;
+      readGate.hold();
+    }
+    return false;
+  }
+
+  static String budgetExceeded(long budget) {
+    return "ttrpc: connection memory budget of "
+        + budget
+        + " bytes exceeded: the client is not reading its responses";
+  }
+
+  /** Resumes reads paused by the budget once half of it is free, or once the peer stops reading. */
+  private void maybeResumeReads() {
+    if (pausedForBudget && (!channel.isWritable() || heldBytes() <= memoryBudget / 2)) {
+      pausedForBudget = false;
+      readGate.release();
+    }
+  }
+
   /** Graceful shutdown of this connection; called on the event loop. */
   void startDraining() {
     draining = true;
@@ -379,20 +460,21 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * A peer that does not read its answers stops being read from, until its socket drains: the
-   * answers it has not taken then bound the memory it can make this server hold. Only this
-   * connection is affected.
+   * Reads are never paused because the peer is slow to take its answers: a Go ttrpc 1.2.0 to 1.2.3
+   * client stops reading answers while one of its own writes is blocked, so pausing here would
+   * deadlock it. Only the memory budget (see {@link #admit(int)}) limits what such a peer can make
+   * this connection hold.
    */
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    boolean writable = ctx.channel().isWritable();
-    if (!writable && !holdingForWritability) {
-      holdingForWritability = true;
-      readGate.hold();
-    } else if (writable && holdingForWritability) {
-      holdingForWritability = false;
-      readGate.release();
+    if (channel.isWritable()) {
+      refusedWhileBlocked = 0;
+      if (pausedForRefusals) {
+        pausedForRefusals = false;
+        readGate.release();
+      }
     }
+    maybeResumeReads();
     ctx.fireChannelWritabilityChanged();
   }
 
@@ -400,6 +482,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     List<ServerStream> live = new ArrayList<>(streams.values());
     streams.clear();
+    requestBytesHeld = 0;
     for (ServerStream s : live) {
       s.cancelTimer();
       s.onAbandoned();

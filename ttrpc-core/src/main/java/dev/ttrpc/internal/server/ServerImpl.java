@@ -1,13 +1,12 @@
 package dev.ttrpc.internal.server;
 
-import static java.util.Objects.requireNonNull;
-
 import dev.ttrpc.Handshaker;
 import dev.ttrpc.PeerCredentials;
 import dev.ttrpc.ServerInterceptor;
 import dev.ttrpc.ServerMethod;
 import dev.ttrpc.ServiceDefinition;
 import dev.ttrpc.TtrpcServer;
+import dev.ttrpc.internal.ReadGate;
 import dev.ttrpc.internal.transport.Transport;
 import dev.ttrpc.internal.wire.FrameDecoder;
 import io.netty.bootstrap.ServerBootstrap;
@@ -48,20 +47,16 @@ public final class ServerImpl implements TtrpcServer {
   private final Handshaker handshaker;
   private final Executor executor;
   private final int maxMessageSize;
+  private final long connectionMemoryBudget;
   private final AtomicInteger state = new AtomicInteger(RUNNING);
   private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
   private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Void> termination = new CompletableFuture<>();
 
-  public ServerImpl(
-      List<ServiceDefinition> services,
-      Handshaker handshaker,
-      Executor executor,
-      int maxMessageSize,
-      List<ServerInterceptor> interceptors) {
-    ServerInterceptor[] chain = interceptors.toArray(new ServerInterceptor[0]);
+  public ServerImpl(ServerConfig config) {
+    ServerInterceptor[] chain = config.interceptors().toArray(new ServerInterceptor[0]);
     Map<String, Map<String, MethodEntry>> registry = new HashMap<>();
-    for (ServiceDefinition service : services) {
+    for (ServiceDefinition service : config.services()) {
       Map<String, MethodEntry> methods = new HashMap<>();
       for (ServerMethod<?, ?> m : service.methods()) {
         methods.put(m.descriptor().methodName(), new MethodEntry(m, chain));
@@ -69,9 +64,10 @@ public final class ServerImpl implements TtrpcServer {
       registry.put(service.name(), Map.copyOf(methods));
     }
     this.services = Map.copyOf(registry);
-    this.handshaker = handshaker;
-    this.executor = requireNonNull(executor, "executor");
-    this.maxMessageSize = maxMessageSize;
+    this.handshaker = config.handshaker();
+    this.executor = config.executor();
+    this.maxMessageSize = config.maxMessageSize();
+    this.connectionMemoryBudget = config.connectionMemoryBudget();
   }
 
   Map<String, MethodEntry> service(String name) {
@@ -84,6 +80,10 @@ public final class ServerImpl implements TtrpcServer {
 
   int maxMessageSize() {
     return maxMessageSize;
+  }
+
+  long connectionMemoryBudget() {
+    return connectionMemoryBudget;
   }
 
   @Override
@@ -151,7 +151,7 @@ public final class ServerImpl implements TtrpcServer {
         return;
       }
     }
-    ServerConnection connection = new ServerConnection(this, ch, peer);
+    ServerConnection connection = new ServerConnection(this, ch, peer, new ReadGate(ch));
     connections.add(connection);
     ch.closeFuture()
         .addListener(

@@ -14,6 +14,8 @@ abstract class ServerStream {
   final CallContext context;
   /** Cancels the context at the deadline; event loop only. */
   ScheduledFuture<?> deadlineTimer;
+  /** Bytes of the Request frame, counted against the connection's budget until answered. */
+  int requestBytes;
 
   ServerStream(int streamId, CallContext context) {
     this.streamId = streamId;
