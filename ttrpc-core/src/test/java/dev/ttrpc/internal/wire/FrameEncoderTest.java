@@ -61,7 +61,7 @@ class FrameEncoderTest {
 
   @Test
   void aLargeRequestIsBuiltFromPooledChunksWithTheSameBytes() throws Exception {
-    // 1.5 MiB plus a few bytes, so that the fields around the payload straddle chunk borders.
+    // 1.5 MiB plus a few bytes: the payload spans the chunk border, the fields after it follow.
     BytesValue message = message(3 * FrameEncoder.MAX_CONTIGUOUS_FRAME / 2 + 7);
     ByteBuf chunked = FrameEncoder.request(alloc, 5, 0, ROUTE, PROTOBUF, message, 12345, METADATA, MAX);
     ByteBuf contiguous =
