@@ -39,6 +39,26 @@ public interface Marshaller<T> {
    */
   T parse(ByteBuffer source) throws IOException;
 
+  /**
+   * Parses one message from the remaining bytes of {@code sources} taken in order, as a large frame
+   * arrives in pieces. The default copies them into one buffer for {@link #parse(ByteBuffer)};
+   * the protobuf marshaller reads the pieces in place. Must not keep references to them.
+   *
+   * @throws IOException if the bytes are not a valid message
+   */
+  default T parse(ByteBuffer[] sources) throws IOException {
+    int total = 0;
+    for (ByteBuffer b : sources) {
+      total += b.remaining();
+    }
+    ByteBuffer joined = ByteBuffer.allocate(total);
+    for (ByteBuffer b : sources) {
+      joined.put(b);
+    }
+    joined.flip();
+    return parse(joined);
+  }
+
   /** The marshaller for a protobuf message type, given its default instance. */
   static <T extends MessageLite> Marshaller<T> protobuf(T defaultInstance) {
     requireNonNull(defaultInstance, "defaultInstance");
@@ -77,6 +97,17 @@ public interface Marshaller<T> {
       in.enableAliasing(false);
       T message = parser.parseFrom(in, NO_EXTENSIONS);
       source.position(source.limit());
+      return message;
+    }
+
+    @Override
+    public T parse(ByteBuffer[] sources) throws InvalidProtocolBufferException {
+      CodedInputStream in = CodedInputStream.newInstance(java.util.Arrays.asList(sources));
+      in.enableAliasing(false);
+      T message = parser.parseFrom(in, NO_EXTENSIONS);
+      for (ByteBuffer b : sources) {
+        b.position(b.limit());
+      }
       return message;
     }
   }

@@ -104,7 +104,6 @@ public final class TtrpcClientBuilder {
             interceptors,
             onClose,
             connectTimeout,
-            callbackExecutor,
-            1));
+            callbackExecutor));
   }
 }

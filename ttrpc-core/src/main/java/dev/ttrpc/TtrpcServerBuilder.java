@@ -109,6 +109,23 @@ public final class TtrpcServerBuilder {
     return this;
   }
 
+  /**
+   * How many bytes all connections together may hold in frames that are still arriving (default
+   * 64 MiB; at least {@link #maxMessageSize(int)} plus the 10-byte header). Bytes are buffered as
+   * they arrive, never sized from the length a header announces. A frame larger than 64 KiB that
+   * spans socket reads first reserves its announced length from this amount; while the amount is
+   * taken, its connection stops reading (holding at most 64 KiB of the frame plus one socket
+   * read) until earlier frames complete or their connections close, first come, first served.
+   * Small frames are never held up, so clients with small calls are served meanwhile.
+   */
+  public TtrpcServerBuilder unfinishedFrameBytes(long bytes) {
+    if (bytes < 64 * 1024) {
+      throw new IllegalArgumentException("unfinishedFrameBytes below 64 KiB: " + bytes);
+    }
+    this.unfinishedFrameBytes = bytes;
+    return this;
+  }
+
   /** Adds interceptors; the first one added is the outermost (sees each call first). */
   public TtrpcServerBuilder intercept(ServerInterceptor... interceptors) {
     for (ServerInterceptor i : requireNonNull(interceptors, "interceptors")) {
@@ -119,6 +136,14 @@ public final class TtrpcServerBuilder {
 
   /** A server with these settings, not yet listening: call {@link TtrpcServer#start(String)}. */
   public TtrpcServer build() {
+    if (unfinishedFrameBytes < (long) maxMessageSize + Wire.HEADER_LENGTH) {
+      throw new IllegalStateException(
+          "unfinishedFrameBytes ("
+              + unfinishedFrameBytes
+              + ") must hold one frame of maxMessageSize ("
+              + maxMessageSize
+              + ")");
+    }
     return new ServerImpl(
         new ServerConfig(
             new ArrayList<>(services.values()),

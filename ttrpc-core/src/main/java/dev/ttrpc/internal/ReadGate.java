@@ -2,6 +2,7 @@ package dev.ttrpc.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.ttrpc.internal.wire.ReadPause;
 import io.netty.channel.Channel;
 
 /**
@@ -12,7 +13,7 @@ import io.netty.channel.Channel;
  *
  * <p>Thread-safe: streams are held on the event loop and released by their reading threads.
  */
-public final class ReadGate {
+public final class ReadGate implements ReadPause {
   private final Channel channel;
   private int holders;
 
@@ -21,6 +22,7 @@ public final class ReadGate {
   }
 
   /** Stops reading until a matching {@link #release()}. */
+  @Override
   public synchronized void hold() {
     if (holders++ == 0) {
       channel.config().setAutoRead(false);
@@ -28,6 +30,7 @@ public final class ReadGate {
   }
 
   /** Lets go of one {@link #hold()}; reading resumes when none is left. */
+  @Override
   public synchronized void release() {
     if (holders <= 0) {
       throw new IllegalStateException("release without hold");

@@ -15,7 +15,6 @@ import java.util.concurrent.Executor;
  * @param connectTimeout bound on establishing the connection
  * @param callbackExecutor completes asynchronous calls, or null to complete them on the I/O
  *     thread
- * @param firstStreamId the first stream id to use (odd; 1 except in tests of id exhaustion)
  */
 public record ClientConfig(
     String address,
@@ -23,14 +22,10 @@ public record ClientConfig(
     List<ClientInterceptor> interceptors,
     List<Runnable> onClose,
     Duration connectTimeout,
-    Executor callbackExecutor,
-    long firstStreamId) {
+    Executor callbackExecutor) {
 
   public ClientConfig {
     interceptors = List.copyOf(interceptors);
     onClose = List.copyOf(onClose);
-    if ((firstStreamId & 1) == 0 || firstStreamId < 1) {
-      throw new IllegalArgumentException("firstStreamId must be odd and positive: " + firstStreamId);
-    }
   }
 }

@@ -81,16 +81,27 @@ public final class ClientConnection implements TtrpcClient {
   private final IntObjectHashMap<ClientStream> streams = new IntObjectHashMap<>();
   private long nextStreamId;
 
-  private ClientConnection(ClientConfig config) {
+  private ClientConnection(ClientConfig config, long firstStreamId) {
     this.config = config;
     this.maxMessageSize = config.maxMessageSize();
     this.interceptors = config.interceptors().toArray(new ClientInterceptor[0]);
-    this.nextStreamId = config.firstStreamId();
+    this.nextStreamId = firstStreamId;
   }
 
   /** Connects to the configured address. */
   public static ClientConnection connect(ClientConfig config) throws IOException {
-    ClientConnection connection = new ClientConnection(config);
+    return connect(config, 1);
+  }
+
+  /**
+   * Connects, numbering streams from {@code firstStreamId} (odd) instead of 1: lets tests reach
+   * the end of the id space.
+   */
+  static ClientConnection connect(ClientConfig config, long firstStreamId) throws IOException {
+    if ((firstStreamId & 1) == 0 || firstStreamId < 1) {
+      throw new IllegalArgumentException("firstStreamId must be odd and positive: " + firstStreamId);
+    }
+    ClientConnection connection = new ClientConnection(config, firstStreamId);
     ChannelFuture connected =
         Transport.clientBootstrap()
             .option(

@@ -18,7 +18,6 @@ import dev.ttrpc.internal.wire.ResponseEnvelope;
 import dev.ttrpc.internal.wire.Wire;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -268,7 +267,7 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
       int flags = Wire.flags(frame);
       boolean last = (flags & Wire.FLAG_REMOTE_CLOSED) != 0;
       if ((flags & Wire.FLAG_NO_DATA) == 0) {
-        if (!deliver(frame.nioBuffer(Wire.dataIndex(frame), Wire.dataLength(frame)))) {
+        if (!deliver(frame, Wire.dataIndex(frame), Wire.dataLength(frame))) {
           return;
         }
       }
@@ -291,7 +290,7 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
         return;
       }
       if (method.type() == MethodType.CLIENT_STREAMING || response.payloadLength() > 0) {
-        if (!deliver(response.payload(frame))) {
+        if (!deliver(frame, response.payloadIndex(), response.payloadLength())) {
           return;
         }
       }
@@ -299,10 +298,10 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
     }
 
     /** Parses and queues one message; false if that ended the stream. */
-    private boolean deliver(ByteBuffer bytes) {
+    private boolean deliver(ByteBuf frame, int index, int length) {
       R message;
       try {
-        message = method.responseMarshaller().parse(bytes);
+        message = Wire.parse(method.responseMarshaller(), frame, index, length);
       } catch (IOException | RuntimeException e) {
         end(Status.of(Status.Code.INTERNAL, "ttrpc: error unmarshalling payload: " + e.getMessage()), false);
         return false;

@@ -133,7 +133,7 @@ final class UnaryCall<R> extends CompletableFuture<R> {
         }
         R value;
         try {
-          value = method.responseMarshaller().parse(response.payload(frame));
+          value = response.parsePayload(frame, method.responseMarshaller());
         } catch (Exception e) {
           failWith(
               Status.of(

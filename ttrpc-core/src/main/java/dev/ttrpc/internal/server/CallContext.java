@@ -34,12 +34,20 @@ final class CallContext implements ServerCallContext {
     this.peer = peer;
   }
 
-  /** The deadline for {@code timeoutNano} counted from {@code arrivalNanos}, or null for none. */
+  /**
+   * The deadline for {@code timeoutNano} counted from {@code arrivalNanos}, or null for none. Every
+   * negative value, down to {@code Long.MIN_VALUE}, gives a deadline that has already passed (as
+   * Go's context.WithTimeout does).
+   */
   static Deadline deadlineFor(long timeoutNano, long arrivalNanos) {
     if (timeoutNano == 0) {
       return null;
     }
-    return Deadline.afterNanos(timeoutNano - (System.nanoTime() - arrivalNanos));
+    long elapsed = System.nanoTime() - arrivalNanos;
+    // Saturate instead of wrapping around to a far-future deadline.
+    long remaining =
+        timeoutNano < Long.MIN_VALUE / 2 ? Long.MIN_VALUE / 2 : timeoutNano - elapsed;
+    return Deadline.afterNanos(remaining);
   }
 
   @Override

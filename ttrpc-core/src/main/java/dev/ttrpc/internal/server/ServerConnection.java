@@ -227,8 +227,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
               context,
               entry,
               frame,
-              request.payload(frame),
-              request.payloadLength() > 0,
+              request,
               Wire.flags(frame));
       handedOff = false;
     }

@@ -9,6 +9,7 @@ import dev.ttrpc.TtrpcServer;
 import dev.ttrpc.internal.ReadGate;
 import dev.ttrpc.internal.transport.Transport;
 import dev.ttrpc.internal.wire.FrameDecoder;
+import dev.ttrpc.internal.wire.UnfinishedFrames;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -48,6 +49,7 @@ public final class ServerImpl implements TtrpcServer {
   private final Executor executor;
   private final int maxMessageSize;
   private final long connectionMemoryBudget;
+  private final UnfinishedFrames unfinishedFrames;
   private final AtomicInteger state = new AtomicInteger(RUNNING);
   private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
   private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
@@ -68,6 +70,7 @@ public final class ServerImpl implements TtrpcServer {
     this.executor = config.executor();
     this.maxMessageSize = config.maxMessageSize();
     this.connectionMemoryBudget = config.connectionMemoryBudget();
+    this.unfinishedFrames = new UnfinishedFrames(config.unfinishedFrameBytes());
   }
 
   Map<String, MethodEntry> service(String name) {
@@ -84,6 +87,11 @@ public final class ServerImpl implements TtrpcServer {
 
   long connectionMemoryBudget() {
     return connectionMemoryBudget;
+  }
+
+  /** The server-wide account of frames still arriving. */
+  UnfinishedFrames unfinishedFrames() {
+    return unfinishedFrames;
   }
 
   @Override
@@ -151,7 +159,8 @@ public final class ServerImpl implements TtrpcServer {
         return;
       }
     }
-    ServerConnection connection = new ServerConnection(this, ch, peer, new ReadGate(ch));
+    ReadGate gate = new ReadGate(ch);
+    ServerConnection connection = new ServerConnection(this, ch, peer, gate);
     connections.add(connection);
     ch.closeFuture()
         .addListener(
@@ -159,7 +168,7 @@ public final class ServerImpl implements TtrpcServer {
               connections.remove(connection);
               maybeTerminate();
             });
-    ch.pipeline().addLast(new FrameDecoder(maxMessageSize), connection);
+    ch.pipeline().addLast(new FrameDecoder(maxMessageSize, unfinishedFrames, gate), connection);
     if (state.get() != RUNNING) {
       connection.startDraining();
     }

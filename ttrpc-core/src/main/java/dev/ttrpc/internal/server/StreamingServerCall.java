@@ -10,10 +10,10 @@ import dev.ttrpc.internal.DefaultExecutors;
 import dev.ttrpc.internal.InboundMessages;
 import dev.ttrpc.internal.wire.FrameEncoder;
 import dev.ttrpc.internal.wire.MessageTooLargeException;
+import dev.ttrpc.internal.wire.RequestEnvelope;
 import dev.ttrpc.internal.wire.Wire;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -58,8 +58,7 @@ final class StreamingServerCall extends ServerStream implements Runnable {
       CallContext context,
       MethodEntry entry,
       ByteBuf requestFrame,
-      ByteBuffer payload,
-      boolean hasPayloadBytes,
+      RequestEnvelope request,
       int requestFlags) {
     super(streamId, context);
     this.connection = connection;
@@ -69,9 +68,9 @@ final class StreamingServerCall extends ServerStream implements Runnable {
     this.requestMarshaller = entry.method.descriptor().requestMarshaller();
     // First-message rule (Go): a server-streaming call always has its request (absent = default
     // message); client-streaming and bidi calls deliver the Request payload only if non-empty.
-    if (!type.clientStreams() || hasPayloadBytes) {
+    if (!type.clientStreams() || request.payloadLength() > 0) {
       try {
-        offer(requestMarshaller.parse(payload));
+        offer(request.parsePayload(requestFrame, requestMarshaller));
       } catch (IOException | RuntimeException e) {
         startFailure =
             Status.of(
@@ -159,7 +158,7 @@ final class StreamingServerCall extends ServerStream implements Runnable {
       }
       Object message;
       try {
-        message = requestMarshaller.parse(frame.nioBuffer(Wire.dataIndex(frame), length));
+        message = Wire.parse(requestMarshaller, frame, Wire.dataIndex(frame), length);
       } catch (IOException | RuntimeException e) {
         remoteClosed = true;
         inbound.fail(

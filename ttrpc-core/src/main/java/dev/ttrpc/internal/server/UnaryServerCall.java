@@ -42,7 +42,7 @@ final class UnaryServerCall extends ServerStream implements Runnable {
     ByteBuf frame = requestFrame;
     requestFrame = null;
     try {
-      message = entry.method.descriptor().requestMarshaller().parse(request.payload(frame));
+      message = request.parsePayload(frame, entry.method.descriptor().requestMarshaller());
     } catch (Exception | LinkageError e) {
       context.cancel();
       finish(Status.of(Status.Code.INTERNAL, "ttrpc: error unmarshalling payload: " + e.getMessage()));

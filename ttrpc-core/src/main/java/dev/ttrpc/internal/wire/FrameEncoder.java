@@ -165,7 +165,7 @@ public final class FrameEncoder {
       encodedDetails = new byte[0][];
       int room = Math.max(0, maxMessageSize - 32);
       if (message.length > room) {
-        message = java.util.Arrays.copyOf(message, room);
+        message = java.util.Arrays.copyOf(message, utf8Boundary(message, room));
       }
       statusLength = statusLength(status.code().value(), message.length, details, encodedDetails);
     }
@@ -368,6 +368,19 @@ public final class FrameEncoder {
     out.writeByte(tag);
     writeVarint(out, n);
     ByteBufUtil.reserveAndWriteUtf8(out, s, n);
+  }
+
+  /**
+   * The largest cut at or before {@code limit} that does not split a UTF-8 sequence of {@code
+   * bytes}: never inside a character, so the truncated message still decodes as it was meant.
+   */
+  static int utf8Boundary(byte[] bytes, int limit) {
+    int cut = Math.min(limit, bytes.length);
+    // A continuation byte (10xxxxxx) at the cut means the cut falls inside a character.
+    while (cut > 0 && cut < bytes.length && (bytes[cut] & 0xC0) == 0x80) {
+      cut--;
+    }
+    return cut;
   }
 
   private static int statusLength(

@@ -1,7 +1,9 @@
 package dev.ttrpc.internal.wire;
 
+import dev.ttrpc.Marshaller;
 import dev.ttrpc.Metadata;
 import io.netty.buffer.ByteBuf;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
@@ -41,6 +43,11 @@ public final class RequestEnvelope {
   /** The payload bytes as a view of {@code frame}; no copy. */
   public ByteBuffer payload(ByteBuf frame) {
     return frame.nioBuffer(payloadIndex, payloadLength);
+  }
+
+  /** Parses the payload from {@code frame} in place (also when the frame is in pieces). */
+  public <T> T parsePayload(ByteBuf frame, Marshaller<T> marshaller) throws IOException {
+    return Wire.parse(marshaller, frame, payloadIndex, payloadLength);
   }
 
   /** {@code timeout_nano}: 0 means none, negative means already expired. */

@@ -1,8 +1,10 @@
 package dev.ttrpc.internal.wire;
 
 import com.google.protobuf.Any;
+import dev.ttrpc.Marshaller;
 import dev.ttrpc.Status;
 import io.netty.buffer.ByteBuf;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -28,8 +30,18 @@ public final class ResponseEnvelope {
     return Status.of(Status.Code.forValue(code), message, details);
   }
 
+  /** The index of the payload within the frame it was read from. */
+  public int payloadIndex() {
+    return payloadIndex;
+  }
+
   public int payloadLength() {
     return payloadLength;
+  }
+
+  /** Parses the payload from {@code frame} in place (also when the frame is in pieces). */
+  public <T> T parsePayload(ByteBuf frame, Marshaller<T> marshaller) throws IOException {
+    return Wire.parse(marshaller, frame, payloadIndex, payloadLength);
   }
 
   /** The payload bytes as a view of {@code frame}; no copy. */

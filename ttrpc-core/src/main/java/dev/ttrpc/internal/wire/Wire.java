@@ -1,6 +1,9 @@
 package dev.ttrpc.internal.wire;
 
+import dev.ttrpc.Marshaller;
 import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /**
  * Constants of the ttRPC frame format and accessors for a decoded frame.
@@ -54,6 +57,19 @@ public final class Wire {
   /** The data length N of a frame emitted by {@link FrameDecoder}. */
   public static int dataLength(ByteBuf frame) {
     return frame.readableBytes() - HEADER_LENGTH;
+  }
+
+  /**
+   * Parses a message from {@code length} bytes of {@code buf} at {@code index} without copying
+   * them first, whether the frame is one buffer or pieces gathered as they arrived.
+   */
+  public static <T> T parse(Marshaller<T> marshaller, ByteBuf buf, int index, int length)
+      throws IOException {
+    if (buf.nioBufferCount() == 1) {
+      return marshaller.parse(buf.nioBuffer(index, length));
+    }
+    ByteBuffer[] pieces = buf.nioBuffers(index, length);
+    return pieces.length == 1 ? marshaller.parse(pieces[0]) : marshaller.parse(pieces);
   }
 
   /** Go's text for a frame whose data exceeds the limit. */

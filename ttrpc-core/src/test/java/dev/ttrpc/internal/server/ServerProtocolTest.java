@@ -150,7 +150,12 @@ class ServerProtocolTest {
       assertEquals("none", Frames.stringPayload(c.readFrame()));
       c.write(Frames.request(3, 0, "Deadline", "", -1, new Metadata()));
       assertEquals("expired:true", Frames.stringPayload(c.readFrame()));
-      c.write(Frames.request(5, 0, "Deadline", "", 3_000_000_000L, new Metadata()));
+      // Every negative value is an expired deadline, the most negative one included.
+      c.write(Frames.request(7, 0, "Deadline", "", Long.MIN_VALUE, new Metadata()));
+      assertEquals("expired:true", Frames.stringPayload(c.readFrame()));
+      c.write(Frames.request(9, 0, "Deadline", "", Long.MIN_VALUE + 1, new Metadata()));
+      assertEquals("expired:true", Frames.stringPayload(c.readFrame()));
+      c.write(Frames.request(11, 0, "Deadline", "", 3_000_000_000L, new Metadata()));
       long remaining = Long.parseLong(Frames.stringPayload(c.readFrame()));
       assertTrue(remaining > 2_000_000_000L && remaining <= 3_000_000_000L, "remaining " + remaining);
     }

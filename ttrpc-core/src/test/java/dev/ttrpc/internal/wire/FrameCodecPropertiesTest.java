@@ -119,6 +119,44 @@ class FrameCodecPropertiesTest {
     }
   }
 
+  @Property(tries = 40)
+  void largeFramesArriveInPiecesAndParseInPlace(
+      @ForAll @IntRange(min = 1, max = 300_000) int size,
+      @ForAll @Size(min = 1, max = 4) List<@IntRange(min = 1, max = 100_000) Integer> chunks)
+      throws Exception {
+    byte[] payload = new byte[size];
+    new java.util.Random(size).nextBytes(payload);
+    com.google.protobuf.BytesValue message =
+        com.google.protobuf.BytesValue.of(com.google.protobuf.ByteString.copyFrom(payload));
+    dev.ttrpc.Marshaller<com.google.protobuf.BytesValue> marshaller =
+        dev.ttrpc.Marshaller.protobuf(com.google.protobuf.BytesValue.getDefaultInstance());
+    ByteBuf frame = FrameEncoder.data(ByteBufAllocator.DEFAULT, 5, 0, marshaller, message, Integer.MAX_VALUE);
+    byte[] bytes = ByteBufUtil.getBytes(frame);
+    frame.release();
+    EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(Integer.MAX_VALUE));
+    int pos = 0;
+    int i = 0;
+    while (pos < bytes.length) {
+      int n = Math.min(bytes.length - pos, chunks.get(i++ % chunks.size()));
+      ch.writeInbound(Unpooled.wrappedBuffer(bytes, pos, n));
+      pos += n;
+    }
+    ByteBuf decoded = ch.readInbound();
+    try {
+      assertEquals(bytes.length, decoded.readableBytes());
+      assertEquals(5, Wire.streamId(decoded));
+      if (bytes.length > chunks.get(0)) {
+        // Gathered, not one fresh buffer of the announced size.
+        assertTrue(decoded.capacity() <= Math.max(bytes.length, FrameDecoder.PIECE_SIZE));
+      }
+      assertEquals(message, Wire.parse(marshaller, decoded, Wire.dataIndex(decoded), Wire.dataLength(decoded)));
+    } finally {
+      decoded.release();
+    }
+    assertTrue(ch.readInbound() == null);
+    ch.finishAndReleaseAll();
+  }
+
   @Property(tries = 500)
   void randomBytesNeverCrashOrLeak(
       @ForAll("bytes") byte[] garbage,

@@ -257,6 +257,27 @@ class GoldenFramesTest {
   }
 
   @Test
+  void anErrorMessageCutToTheLimitNeverSplitsACharacter() throws Exception {
+    // Two-, three- and four-byte characters, so that every cut offset meets each kind.
+    String message = "é€😀".repeat(40);
+    for (int max = 64; max < 80; max++) {
+      ByteBuf frame =
+          FrameEncoder.errorResponse(ALLOC, 1, Status.of(Status.Code.INTERNAL, message), max);
+      try {
+        ResponseEnvelope r =
+            EnvelopeReader.readResponse(frame, Wire.dataIndex(frame), Wire.dataLength(frame));
+        String cut = r.status().message();
+        assertTrue(Wire.dataLength(frame) <= max, "fits the limit");
+        assertFalse(cut.isEmpty());
+        assertFalse(cut.contains("\uFFFD"), "no replacement character: " + cut);
+        assertTrue(message.startsWith(cut), "a prefix of whole characters at limit " + max);
+      } finally {
+        frame.release();
+      }
+    }
+  }
+
+  @Test
   void statusDetailsRoundTrip() throws Exception {
     com.google.protobuf.Any detail =
         com.google.protobuf.Any.newBuilder()
