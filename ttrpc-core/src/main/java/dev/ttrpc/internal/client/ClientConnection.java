@@ -78,6 +78,7 @@ public final class ClientConnection implements TtrpcClient {
   private EventLoop eventLoop;
   private ReadGate readGate;
   private Writability writability;
+  private Transport.Loops loops;
 
   // Confined to the event loop.
   private final IntObjectHashMap<ClientStream> streams = new IntObjectHashMap<>();
@@ -104,8 +105,25 @@ public final class ClientConnection implements TtrpcClient {
       throw new IllegalArgumentException("firstStreamId must be odd and positive: " + firstStreamId);
     }
     ClientConnection connection = new ClientConnection(config, firstStreamId);
+    Transport.Loops loops =
+        config.eventLoopGroup() == null
+            ? Transport.acquireShared()
+            : Transport.of(config.eventLoopGroup());
+    connection.loops = loops;
+    try {
+      connection.open();
+    } catch (IOException | RuntimeException | Error e) {
+      loops.release();
+      throw e;
+    }
+    return connection;
+  }
+
+  private void open() throws IOException {
+    ClientConnection connection = this;
+    ClientConfig config = this.config;
     ChannelFuture connected =
-        Transport.clientBootstrap()
+        loops.clientBootstrap()
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                 (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
@@ -117,7 +135,7 @@ public final class ClientConnection implements TtrpcClient {
                         .addLast(new FrameDecoder(connection.maxMessageSize), connection.new Handler());
                   }
                 })
-            .connect(Transport.address(config.address()));
+            .connect(loops.address(config.address()));
     connected.awaitUninterruptibly();
     if (!connected.isSuccess()) {
       Throwable cause = connected.cause();
@@ -129,7 +147,6 @@ public final class ClientConnection implements TtrpcClient {
     connection.eventLoop = connection.channel.eventLoop();
     connection.readGate = new ReadGate(connection.channel);
     connection.writability = new Writability(connection.channel);
-    return connection;
   }
 
   @Override
@@ -509,8 +526,12 @@ public final class ClientConnection implements TtrpcClient {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      onClosed();
-      writability.signalAll();
+      try {
+        onClosed();
+        writability.signalAll();
+      } finally {
+        loops.release();
+      }
     }
 
     @Override
