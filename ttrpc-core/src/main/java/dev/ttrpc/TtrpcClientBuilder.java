@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.ttrpc.internal.client.ClientConfig;
 import dev.ttrpc.internal.client.ClientConnection;
 import dev.ttrpc.internal.wire.Wire;
+import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ public final class TtrpcClientBuilder {
   private final List<Runnable> onClose = new ArrayList<>();
   private Duration connectTimeout = Duration.ofSeconds(10);
   private Executor callbackExecutor;
+  private EventLoopGroup eventLoopGroup;
 
   TtrpcClientBuilder() {}
 
@@ -88,6 +90,18 @@ public final class TtrpcClientBuilder {
   }
 
   /**
+   * Runs the connection on {@code group}, which the application owns: the client never shuts it
+   * down, and it must outlive the client. It must be a Netty {@code MultiThreadIoEventLoopGroup}
+   * with the epoll I/O handler (or the NIO one, which has no peer credentials and no abstract
+   * addresses). Without one, clients and servers share one group of daemon threads, created when
+   * the first of them opens and shut down when the last one closes.
+   */
+  public TtrpcClientBuilder eventLoopGroup(EventLoopGroup group) {
+    this.eventLoopGroup = requireNonNull(group, "group");
+    return this;
+  }
+
+  /**
    * Opens the connection.
    *
    * @throws IOException if it cannot be established
@@ -104,6 +118,7 @@ public final class TtrpcClientBuilder {
             interceptors,
             onClose,
             connectTimeout,
-            callbackExecutor));
+            callbackExecutor,
+            eventLoopGroup));
   }
 }

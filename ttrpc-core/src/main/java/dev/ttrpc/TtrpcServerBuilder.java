@@ -6,6 +6,7 @@ import dev.ttrpc.internal.DefaultExecutors;
 import dev.ttrpc.internal.server.ServerConfig;
 import dev.ttrpc.internal.server.ServerImpl;
 import dev.ttrpc.internal.wire.Wire;
+import io.netty.channel.EventLoopGroup;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,7 @@ public final class TtrpcServerBuilder {
   private int maxMessageSize = Wire.DEFAULT_MAX_MESSAGE_SIZE;
   private long connectionMemoryBudget = DEFAULT_CONNECTION_MEMORY_BUDGET;
   private long unfinishedFrameBytes = DEFAULT_UNFINISHED_FRAME_BYTES;
+  private EventLoopGroup eventLoopGroup;
 
   /** The default {@link #connectionMemoryBudget(long)}: 64 MiB. */
   public static final long DEFAULT_CONNECTION_MEMORY_BUDGET = 64L << 20;
@@ -126,6 +128,19 @@ public final class TtrpcServerBuilder {
     return this;
   }
 
+  /**
+   * Runs listeners and connections on {@code group}, which the application owns: the server never
+   * shuts it down, and it must outlive the server. It must be a Netty {@code
+   * MultiThreadIoEventLoopGroup} with the epoll I/O handler (or the NIO one, which cannot serve
+   * inherited descriptors or abstract addresses and knows no peer credentials). Without one,
+   * clients and servers share one group of daemon threads, created when the first of them starts
+   * and shut down when the last one has terminated.
+   */
+  public TtrpcServerBuilder eventLoopGroup(EventLoopGroup group) {
+    this.eventLoopGroup = requireNonNull(group, "group");
+    return this;
+  }
+
   /** Adds interceptors; the first one added is the outermost (sees each call first). */
   public TtrpcServerBuilder intercept(ServerInterceptor... interceptors) {
     for (ServerInterceptor i : requireNonNull(interceptors, "interceptors")) {
@@ -152,6 +167,7 @@ public final class TtrpcServerBuilder {
             maxMessageSize,
             interceptors,
             connectionMemoryBudget,
-            unfinishedFrameBytes));
+            unfinishedFrameBytes,
+            eventLoopGroup));
   }
 }

@@ -1,6 +1,7 @@
 package dev.ttrpc.internal.client;
 
 import dev.ttrpc.ClientInterceptor;
+import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -15,6 +16,7 @@ import java.util.concurrent.Executor;
  * @param connectTimeout bound on establishing the connection
  * @param callbackExecutor completes asynchronous calls, or null to complete them on the I/O
  *     thread
+ * @param eventLoopGroup the application's event loop group, or null for the shared one
  */
 public record ClientConfig(
     String address,
@@ -22,7 +24,8 @@ public record ClientConfig(
     List<ClientInterceptor> interceptors,
     List<Runnable> onClose,
     Duration connectTimeout,
-    Executor callbackExecutor) {
+    Executor callbackExecutor,
+    EventLoopGroup eventLoopGroup) {
 
   public ClientConfig {
     interceptors = List.copyOf(interceptors);

@@ -15,6 +15,7 @@ import dev.ttrpc.StatusException;
 import dev.ttrpc.TtrpcClient;
 import dev.ttrpc.internal.DefaultExecutors;
 import dev.ttrpc.internal.ReadGate;
+import dev.ttrpc.internal.Writability;
 import dev.ttrpc.internal.transport.Transport;
 import dev.ttrpc.internal.wire.FrameDecoder;
 import dev.ttrpc.internal.wire.FrameEncoder;
@@ -76,6 +77,8 @@ public final class ClientConnection implements TtrpcClient {
   private Channel channel;
   private EventLoop eventLoop;
   private ReadGate readGate;
+  private Writability writability;
+  private Transport.Loops loops;
 
   // Confined to the event loop.
   private final IntObjectHashMap<ClientStream> streams = new IntObjectHashMap<>();
@@ -102,8 +105,25 @@ public final class ClientConnection implements TtrpcClient {
       throw new IllegalArgumentException("firstStreamId must be odd and positive: " + firstStreamId);
     }
     ClientConnection connection = new ClientConnection(config, firstStreamId);
+    Transport.Loops loops =
+        config.eventLoopGroup() == null
+            ? Transport.acquireShared()
+            : Transport.of(config.eventLoopGroup());
+    connection.loops = loops;
+    try {
+      connection.open();
+    } catch (IOException | RuntimeException | Error e) {
+      loops.release();
+      throw e;
+    }
+    return connection;
+  }
+
+  private void open() throws IOException {
+    ClientConnection connection = this;
+    ClientConfig config = this.config;
     ChannelFuture connected =
-        Transport.clientBootstrap()
+        loops.clientBootstrap()
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                 (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
@@ -115,7 +135,7 @@ public final class ClientConnection implements TtrpcClient {
                         .addLast(new FrameDecoder(connection.maxMessageSize), connection.new Handler());
                   }
                 })
-            .connect(Transport.address(config.address()));
+            .connect(loops.address(config.address()));
     connected.awaitUninterruptibly();
     if (!connected.isSuccess()) {
       Throwable cause = connected.cause();
@@ -126,7 +146,7 @@ public final class ClientConnection implements TtrpcClient {
     connection.channel = connected.channel();
     connection.eventLoop = connection.channel.eventLoop();
     connection.readGate = new ReadGate(connection.channel);
-    return connection;
+    connection.writability = new Writability(connection.channel);
   }
 
   @Override
@@ -316,16 +336,41 @@ public final class ClientConnection implements TtrpcClient {
     }
   }
 
-  /** Hands {@code op} to the event loop, which writes queued frames in order and flushes once. */
+  /**
+   * Hands {@code op} to the event loop, which writes queued frames in order and flushes once.
+   *
+   * <p>Only the event loop takes ops off the queue. It sets {@code closed} before it fails what is
+   * left there, so an op queued before {@code closed} is seen set is always taken; an op that may
+   * have come too late, or whose loop refused the drain task, is failed here by its own thread.
+   * Ops are claimed once (see {@link Outbound}), so it never matters who gets there first.
+   */
   void enqueue(Outbound op) {
+    if (closed) {
+      op.abort(CLOSED);
+      return;
+    }
     outbound.offer(op);
+    if (closed) {
+      op.abort(CLOSED);
+      return;
+    }
     if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
       try {
         eventLoop.execute(drainTask);
       } catch (RejectedExecutionException e) {
+        // The loop is gone (its channel closed with it): nothing will drain the queue again.
         closed = true;
-        abortQueued();
+        drainScheduled.set(false);
+        op.abort(CLOSED);
       }
+    }
+  }
+
+  /** Wakes threads waiting in {@link #awaitWritable} so that they notice their stream ended. */
+  void wakeWriters() {
+    Writability w = writability;
+    if (w != null) {
+      w.signalAll();
     }
   }
 
@@ -402,23 +447,10 @@ public final class ClientConnection implements TtrpcClient {
    * connection closes or {@code finished} reports a status.
    */
   void awaitWritable(Deadline deadline, java.util.function.Supplier<Status> finished) {
-    while (!channel.isWritable()) {
-      if (closed || !channel.isActive()) {
-        throw CLOSED.asException();
-      }
-      Status done = finished.get();
-      if (done != null) {
-        throw done.asException();
-      }
-      if (deadline != null && deadline.isExpired()) {
-        throw Status.of(Status.Code.DEADLINE_EXCEEDED, "context deadline exceeded").asException();
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-      if (Thread.interrupted()) {
-        Thread.currentThread().interrupt();
-        throw Status.of(Status.Code.CANCELLED, "ttrpc: interrupted").asException();
-      }
+    if (closed) {
+      throw CLOSED.asException();
     }
+    writability.await(deadline, () -> closed ? CLOSED : finished.get());
   }
 
   private static StatusException asStatusException(Throwable t) {
@@ -487,8 +519,19 @@ public final class ClientConnection implements TtrpcClient {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      writability.signalAll();
+      ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      onClosed();
+      try {
+        onClosed();
+        writability.signalAll();
+      } finally {
+        loops.release();
+      }
     }
 
     @Override

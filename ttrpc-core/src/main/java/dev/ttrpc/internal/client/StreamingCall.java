@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The client side of one streaming call of any shape, with Go 1.2's frame sequences: the Request
@@ -51,7 +52,8 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
   private final Stream stream = new Stream();
   /** Why sends fail once the call is over; null while it is live. */
   private volatile Status finished;
-  private ByteBuf requestFrame;
+  /** Until written or aborted; taken once, by whichever comes first (see {@link Outbound}). */
+  private final AtomicReference<ByteBuf> requestFrame = new AtomicReference<>();
   private ScheduledFuture<?> deadlineTimer;
 
   private StreamingCall(ClientConnection connection, MethodDescriptor<Q, R> method, Deadline deadline) {
@@ -81,7 +83,7 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
     boolean serverStreamingOnly = !method.type().clientStreams();
     StreamingCall<Q, R> call = new StreamingCall<>(connection, method, deadline);
     try {
-      call.requestFrame =
+      call.requestFrame.set(
           FrameEncoder.request(
               connection.alloc(),
               0,
@@ -91,7 +93,7 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
               serverStreamingOnly ? request : null,
               timeoutNano,
               options.metadata(),
-              connection.maxMessageSize());
+              connection.maxMessageSize()));
     } catch (MessageTooLargeException e) {
       throw Status.of(Status.Code.RESOURCE_EXHAUSTED, e.getMessage()).asException();
     } catch (IOException | RuntimeException e) {
@@ -174,6 +176,7 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
       finished = cancelled;
     }
     inbound.abandon(cancelled);
+    connection.wakeWriters();
     connection.execute(stream::forget);
   }
 
@@ -186,14 +189,18 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
 
   /** A later frame of this call (a message or the half-close), written with the call's id. */
   private final class StreamWrite implements Outbound {
-    private final ByteBuf frame;
+    private final AtomicReference<ByteBuf> pending;
 
     StreamWrite(ByteBuf frame) {
-      this.frame = frame;
+      this.pending = new AtomicReference<>(frame);
     }
 
     @Override
     public boolean writeTo(ClientConnection c) {
+      ByteBuf frame = pending.getAndSet(null);
+      if (frame == null) {
+        return false;
+      }
       if (!c.isRegistered(stream)) {
         frame.release();
         return false;
@@ -205,7 +212,10 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
 
     @Override
     public void abort(Status status) {
-      frame.release();
+      ByteBuf frame = pending.getAndSet(null);
+      if (frame != null) {
+        frame.release();
+      }
     }
   }
 
@@ -213,8 +223,10 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
   private final class Stream extends ClientStream implements Outbound {
     @Override
     public boolean writeTo(ClientConnection c) {
-      ByteBuf frame = requestFrame;
-      requestFrame = null;
+      ByteBuf frame = requestFrame.getAndSet(null);
+      if (frame == null) {
+        return false;
+      }
       if (finished != null) {
         frame.release();
         return false;
@@ -235,12 +247,11 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
 
     @Override
     public void abort(Status status) {
-      ByteBuf frame = requestFrame;
-      requestFrame = null;
+      ByteBuf frame = requestFrame.getAndSet(null);
       if (frame != null) {
         frame.release();
+        end(status, true);
       }
-      end(status, true);
     }
 
     @Override
@@ -362,6 +373,7 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
       } else {
         inbound.fail(status);
       }
+      connection.wakeWriters();
     }
 
     void forget() {

@@ -15,6 +15,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * One unary call: its request frame until written, then its entry in the stream table until the
@@ -26,7 +27,8 @@ final class UnaryCall<R> extends CompletableFuture<R> {
   private final MethodDescriptor<?, R> method;
   private final Deadline deadline;
   private final Executor callbackExecutor;
-  private ByteBuf requestFrame;
+  /** Until written or aborted; taken once, by whichever comes first (see {@link Outbound}). */
+  private volatile ByteBuf requestFrame;
   private ScheduledFuture<?> deadlineTimer;
   private final Stream stream = new Stream();
 
@@ -39,6 +41,15 @@ final class UnaryCall<R> extends CompletableFuture<R> {
     this.method = method;
     this.deadline = deadline;
     this.callbackExecutor = callbackExecutor;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static final AtomicReferenceFieldUpdater<UnaryCall<?>, ByteBuf> REQUEST_FRAME =
+      AtomicReferenceFieldUpdater.newUpdater(
+          (Class<UnaryCall<?>>) (Class<?>) UnaryCall.class, ByteBuf.class, "requestFrame");
+
+  private ByteBuf takeRequestFrame() {
+    return REQUEST_FRAME.getAndSet(this, null);
   }
 
   /** Queues the request frame (stream id to be assigned) for writing. */
@@ -83,8 +94,10 @@ final class UnaryCall<R> extends CompletableFuture<R> {
 
     @Override
     public boolean writeTo(ClientConnection c) {
-      ByteBuf frame = requestFrame;
-      requestFrame = null;
+      ByteBuf frame = takeRequestFrame();
+      if (frame == null) {
+        return false;
+      }
       if (isDone()) {
         frame.release();
         return false;
@@ -105,12 +118,11 @@ final class UnaryCall<R> extends CompletableFuture<R> {
 
     @Override
     public void abort(Status status) {
-      ByteBuf frame = requestFrame;
-      requestFrame = null;
+      ByteBuf frame = takeRequestFrame();
       if (frame != null) {
         frame.release();
+        failWith(status);
       }
-      failWith(status);
     }
 
     @Override

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.ttrpc.Handshaker;
 import dev.ttrpc.ServerInterceptor;
 import dev.ttrpc.ServiceDefinition;
+import io.netty.channel.EventLoopGroup;
 import java.util.List;
 import java.util.concurrent.Executor;
 
@@ -19,6 +20,7 @@ import java.util.concurrent.Executor;
  * @param connectionMemoryBudget bytes one connection may hold in unanswered requests and unsent
  *     answers before its reads pause or its requests are refused
  * @param unfinishedFrameBytes bytes all connections together may hold in frames still arriving
+ * @param eventLoopGroup the application's event loop group, or null for the shared one
  */
 public record ServerConfig(
     List<ServiceDefinition> services,
@@ -27,7 +29,8 @@ public record ServerConfig(
     int maxMessageSize,
     List<ServerInterceptor> interceptors,
     long connectionMemoryBudget,
-    long unfinishedFrameBytes) {
+    long unfinishedFrameBytes,
+    EventLoopGroup eventLoopGroup) {
 
   public ServerConfig {
     services = List.copyOf(services);

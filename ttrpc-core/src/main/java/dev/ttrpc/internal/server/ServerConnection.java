@@ -5,6 +5,7 @@ import dev.ttrpc.PeerCredentials;
 import dev.ttrpc.Status;
 import dev.ttrpc.internal.InboundMessages;
 import dev.ttrpc.internal.ReadGate;
+import dev.ttrpc.internal.Writability;
 import dev.ttrpc.internal.wire.EnvelopeReader;
 import dev.ttrpc.internal.wire.FrameEncoder;
 import dev.ttrpc.internal.wire.MalformedEnvelopeException;
@@ -28,6 +29,7 @@ import java.util.Queue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,9 +57,12 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
   private final int maxMessageSize;
   private final long memoryBudget;
   private final ReadGate readGate;
-  private final Queue<Object> completions = PlatformDependent.newMpscQueue();
+  private final Queue<Queued> completions = PlatformDependent.newMpscQueue();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final Runnable drainTask = this::drainCompletions;
+  private final Writability writability;
+  /** Set on the event loop when the channel closes, before the queue is emptied one last time. */
+  private volatile boolean closed;
 
   // Confined to the event loop.
   private final IntObjectHashMap<ServerStream> streams = new IntObjectHashMap<>();
@@ -81,6 +86,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     this.maxMessageSize = server.maxMessageSize();
     this.memoryBudget = server.connectionMemoryBudget();
     this.readGate = readGate;
+    this.writability = new Writability(channel);
   }
 
   /** Pauses this connection's reads while a stream's reader is behind or the peer is not reading. */
@@ -299,22 +305,37 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
   /** Called from a handler thread: queues {@code frame}, the terminal answer of {@code stream}. */
   void complete(ServerStream stream, ByteBuf frame) {
-    enqueue(new Completion(stream, frame));
+    enqueue(new Queued(stream, frame, true));
   }
 
   /** Called from a handler thread: queues a non-terminal frame of {@code stream}. */
   void send(ServerStream stream, ByteBuf frame) {
-    enqueue(new Send(stream, frame));
+    enqueue(new Queued(stream, frame, false));
   }
 
-  private void enqueue(Object item) {
+  /**
+   * Queues an answer for the event loop, the queue's only consumer. The loop sets {@code closed}
+   * before it empties the queue one last time, so an item queued before {@code closed} is seen set
+   * is always taken; an item that may have come too late, or whose loop refused the drain task,
+   * is released here by its own thread. Items are claimed once, so it never matters who gets
+   * there first.
+   */
+  private void enqueue(Queued item) {
+    if (closed) {
+      item.drop();
+      return;
+    }
     completions.offer(item);
+    if (closed) {
+      item.drop();
+      return;
+    }
     if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
       try {
         channel.eventLoop().execute(drainTask);
       } catch (RejectedExecutionException e) {
         drainScheduled.set(false);
-        releaseQueued();
+        item.drop();
       }
     }
   }
@@ -322,26 +343,22 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
   private void drainCompletions() {
     drainScheduled.set(false);
     boolean wrote = false;
-    Object item;
+    Queued item;
     while ((item = completions.poll()) != null) {
-      if (item instanceof Send) {
-        Send send = (Send) item;
-        if (streams.get(send.stream.streamId) == send.stream && channel.isActive()) {
-          channel.write(send.frame, channel.voidPromise());
-          wrote = true;
-        } else {
-          send.frame.release();
-        }
+      ByteBuf frame = item.take();
+      if (frame == null) {
         continue;
       }
-      Completion c = (Completion) item;
-      if (streams.get(c.stream.streamId) != c.stream || !channel.isActive()) {
-        c.frame.release();
+      ServerStream stream = item.stream;
+      if (streams.get(stream.streamId) != stream || !channel.isActive()) {
+        frame.release();
         continue;
       }
-      removeStream(c.stream.streamId);
-      c.stream.cancelTimer();
-      channel.write(c.frame, channel.voidPromise());
+      if (item.terminal) {
+        removeStream(stream.streamId);
+        stream.cancelTimer();
+      }
+      channel.write(frame, channel.voidPromise());
       wrote = true;
     }
     if (wrote) {
@@ -351,11 +368,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     maybeCloseDrained();
   }
 
+  /** Event loop only, once {@code closed} is set. */
   private void releaseQueued() {
-    Object item;
+    Queued item;
     while ((item = completions.poll()) != null) {
-      ReferenceCountUtil.release(
-          item instanceof Send ? ((Send) item).frame : ((Completion) item).frame);
+      item.drop();
     }
   }
 
@@ -365,19 +382,15 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
    * stop} becomes true meanwhile.
    */
   void awaitWritable(java.util.function.BooleanSupplier stop) {
-    while (!channel.isWritable()) {
-      if (!channel.isActive()) {
-        throw Status.of(Status.Code.UNAVAILABLE, "ttrpc: closed").asException();
-      }
-      if (stop.getAsBoolean()) {
-        throw Status.of(Status.Code.CANCELLED, "ttrpc: stream closed").asException();
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-      if (Thread.interrupted()) {
-        Thread.currentThread().interrupt();
-        throw Status.of(Status.Code.CANCELLED, "ttrpc: interrupted").asException();
-      }
-    }
+    writability.await(null, () -> stop.getAsBoolean() ? STREAM_ENDED : null);
+  }
+
+  private static final Status STREAM_ENDED =
+      Status.of(Status.Code.CANCELLED, "ttrpc: stream closed");
+
+  /** Wakes handlers waiting in {@link #awaitWritable} so that they notice their stream ended. */
+  void wakeWriters() {
+    writability.signalAll();
   }
 
   private ServerStream removeStream(int streamId) {
@@ -466,6 +479,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
    */
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    writability.signalAll();
     if (channel.isWritable()) {
       refusedWhileBlocked = 0;
       if (pausedForRefusals) {
@@ -479,6 +493,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    closed = true;
+    writability.signalAll();
     List<ServerStream> live = new ArrayList<>(streams.values());
     streams.clear();
     requestBytesHeld = 0;
@@ -495,23 +511,31 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
-  private static final class Completion {
-    final ServerStream stream;
-    final ByteBuf frame;
+  /**
+   * A frame queued for the event loop: a stream's terminal answer or one of its messages. Its frame
+   * is taken once, by the loop to write it or by whoever drops it.
+   */
+  private static final class Queued extends AtomicReference<ByteBuf> {
+    private static final long serialVersionUID = 1L;
 
-    Completion(ServerStream stream, ByteBuf frame) {
+    final transient ServerStream stream;
+    final boolean terminal;
+
+    Queued(ServerStream stream, ByteBuf frame, boolean terminal) {
+      super(frame);
       this.stream = stream;
-      this.frame = frame;
+      this.terminal = terminal;
     }
-  }
 
-  private static final class Send {
-    final ServerStream stream;
-    final ByteBuf frame;
+    ByteBuf take() {
+      return getAndSet(null);
+    }
 
-    Send(ServerStream stream, ByteBuf frame) {
-      this.stream = stream;
-      this.frame = frame;
+    void drop() {
+      ByteBuf frame = take();
+      if (frame != null) {
+        frame.release();
+      }
     }
   }
 }

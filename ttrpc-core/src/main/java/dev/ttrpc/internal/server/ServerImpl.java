@@ -14,6 +14,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -50,6 +51,9 @@ public final class ServerImpl implements TtrpcServer {
   private final int maxMessageSize;
   private final long connectionMemoryBudget;
   private final UnfinishedFrames unfinishedFrames;
+  private final EventLoopGroup eventLoopGroup;
+  /** Taken by the first start, given back at termination. */
+  private Transport.Loops loops;
   private final AtomicInteger state = new AtomicInteger(RUNNING);
   private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
   private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
@@ -71,6 +75,7 @@ public final class ServerImpl implements TtrpcServer {
     this.maxMessageSize = config.maxMessageSize();
     this.connectionMemoryBudget = config.connectionMemoryBudget();
     this.unfinishedFrames = new UnfinishedFrames(config.unfinishedFrameBytes());
+    this.eventLoopGroup = config.eventLoopGroup();
   }
 
   Map<String, MethodEntry> service(String name) {
@@ -96,18 +101,51 @@ public final class ServerImpl implements TtrpcServer {
 
   @Override
   public TtrpcServer start(String address) throws IOException {
-    checkRunning();
-    ChannelFuture bound = bootstrap(Transport.serverBootstrap()).bind(Transport.address(address));
-    adoptListener(bound, address);
+    Transport.Loops loops = loops();
+    try {
+      ChannelFuture bound = bootstrap(loops.serverBootstrap()).bind(loops.address(address));
+      adoptListener(bound, address);
+    } catch (IOException | RuntimeException | Error e) {
+      releaseLoopsIfUnused();
+      throw e;
+    }
     return this;
   }
 
   @Override
   public TtrpcServer startOnInheritedFd(int fd) throws IOException {
-    checkRunning();
-    ChannelFuture registered = bootstrap(Transport.inheritedServerBootstrap(fd)).register();
-    adoptListener(registered, "fd " + fd);
+    Transport.Loops loops = loops();
+    try {
+      ChannelFuture registered = bootstrap(loops.inheritedServerBootstrap(fd)).register();
+      adoptListener(registered, "fd " + fd);
+    } catch (IOException | RuntimeException | Error e) {
+      releaseLoopsIfUnused();
+      throw e;
+    }
     return this;
+  }
+
+  /** A start failed: a server that serves nothing holds no event loops. */
+  private void releaseLoopsIfUnused() {
+    Transport.Loops unused = null;
+    synchronized (this) {
+      if (listeners.isEmpty() && connections.isEmpty()) {
+        unused = loops;
+        loops = null;
+      }
+    }
+    if (unused != null) {
+      unused.release();
+    }
+  }
+
+  /** The event loops, leased by the first start; fails once the server is shut down. */
+  private synchronized Transport.Loops loops() {
+    checkRunning();
+    if (loops == null) {
+      loops = eventLoopGroup == null ? Transport.acquireShared() : Transport.of(eventLoopGroup);
+    }
+    return loops;
   }
 
   private void adoptListener(ChannelFuture future, String what) throws IOException {
@@ -207,6 +245,14 @@ public final class ServerImpl implements TtrpcServer {
 
   private void maybeTerminate() {
     if (state.get() != RUNNING && listeners.isEmpty() && connections.isEmpty()) {
+      Transport.Loops leased;
+      synchronized (this) {
+        leased = loops;
+        loops = null;
+      }
+      if (leased != null) {
+        leased.release();
+      }
       termination.complete(null);
     }
   }

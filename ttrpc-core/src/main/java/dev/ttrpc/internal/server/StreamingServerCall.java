@@ -194,6 +194,7 @@ final class StreamingServerCall extends ServerStream implements Runnable {
     finished = Status.of(Status.Code.CANCELLED, "ttrpc: stream closed");
     context.cancel();
     inbound.abandon(finished);
+    connection.wakeWriters();
   }
 
   /** The handler's view of the inbound messages. */

@@ -54,7 +54,7 @@ class ClientProtocolTest {
 
   private ClientConnection connect(long firstStreamId, int max) throws Exception {
     return ClientConnection.connect(new ClientConfig(socket.toString(), max, List.of(), List.of(),
-        Duration.ofSeconds(5), null), firstStreamId);
+        Duration.ofSeconds(5), null, null), firstStreamId);
   }
 
   private static StatusException failure(CompletableFuture<?> f) {

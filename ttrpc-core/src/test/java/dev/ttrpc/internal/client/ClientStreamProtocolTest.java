@@ -56,7 +56,7 @@ class ClientStreamProtocolTest {
 
   private ClientConnection connect() throws Exception {
     return ClientConnection.connect(new ClientConfig(socket.toString(), Wire.DEFAULT_MAX_MESSAGE_SIZE,
-        List.of(), List.of(), Duration.ofSeconds(5), null));
+        List.of(), List.of(), Duration.ofSeconds(5), null, null));
   }
 
   private static RequestEnvelope envelope(Frame f) throws Exception {
