@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,8 +32,7 @@ public final class DefaultExecutors {
   private static Executor create() {
     ThreadFactory virtualThreads = virtualThreadFactory();
     if (virtualThreads == null) {
-      ExecutorService pool = Executors.newCachedThreadPool(new DaemonThreadFactory());
-      return pool;
+      return Executors.newCachedThreadPool(new DaemonThreadFactory());
     }
     return task -> virtualThreads.newThread(task).start();
   }
