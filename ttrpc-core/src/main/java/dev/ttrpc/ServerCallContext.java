@@ -34,7 +34,8 @@ public interface ServerCallContext {
 
   /**
    * Runs {@code listener} once when the call is cancelled or finished (at once if it already
-   * is). Listeners run on an unspecified thread and must not block.
+   * is), on the server's callback executor (see {@code TtrpcServerBuilder.callbackExecutor}):
+   * by default a thread of its own, never an I/O thread.
    */
   void addCancellationListener(Runnable listener);
 }

@@ -2,6 +2,7 @@ package dev.ttrpc;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.ttrpc.internal.DefaultExecutors;
 import dev.ttrpc.internal.client.ClientConfig;
 import dev.ttrpc.internal.client.ClientConnection;
 import dev.ttrpc.internal.wire.Wire;
@@ -16,7 +17,8 @@ import java.util.concurrent.Executor;
  * Configures and opens a {@link TtrpcClient} connection.
  *
  * <p>Defaults: maximum message size 4 MiB (4194304 bytes of frame data, Go's limit), connect
- * timeout 10 s, no interceptors, asynchronous calls completed on the connection's I/O thread.
+ * timeout 10 s, no interceptors, asynchronous calls completed off the I/O threads (see {@link
+ * #callbackExecutor(Executor)}), the shared event loop group.
  *
  * <p>Not thread-safe; a builder may be reused to open several connections.
  */
@@ -81,8 +83,14 @@ public final class TtrpcClientBuilder {
   }
 
   /**
-   * The executor that completes futures of asynchronous calls. Without one they complete on the
-   * connection's I/O thread: continuations attached to them must then not block.
+   * The executor that completes the futures of asynchronous calls and {@link
+   * TtrpcClient#closeFuture()}, and so runs the continuations attached to them. By default they
+   * complete on the shared executor of virtual threads (a cached pool of daemon threads before Java
+   * 21), never on the connection's I/O thread. A direct executor ({@code Runnable::run}) completes
+   * them on the I/O thread, which saves a thread hand-off per call but is only safe for
+   * continuations that never block: a blocked I/O thread stops every connection it serves. A
+   * blocking {@link TtrpcClient#call} without interceptors never needs the executor: the caller's
+   * thread is woken directly.
    */
   public TtrpcClientBuilder callbackExecutor(Executor executor) {
     this.callbackExecutor = requireNonNull(executor, "executor");
@@ -118,7 +126,7 @@ public final class TtrpcClientBuilder {
             interceptors,
             onClose,
             connectTimeout,
-            callbackExecutor,
+            callbackExecutor != null ? callbackExecutor : DefaultExecutors.blockingTasks(),
             eventLoopGroup));
   }
 }

@@ -29,6 +29,7 @@ public final class TtrpcServerBuilder {
   private final List<ServerInterceptor> interceptors = new ArrayList<>();
   private Handshaker handshaker;
   private Executor executor;
+  private Executor callbackExecutor;
   private int maxMessageSize = Wire.DEFAULT_MAX_MESSAGE_SIZE;
   private long connectionMemoryBudget = DEFAULT_CONNECTION_MEMORY_BUDGET;
   private long unfinishedFrameBytes = DEFAULT_UNFINISHED_FRAME_BYTES;
@@ -69,6 +70,19 @@ public final class TtrpcServerBuilder {
    */
   public TtrpcServerBuilder executor(Executor executor) {
     this.executor = requireNonNull(executor, "executor");
+    return this;
+  }
+
+  /**
+   * Runs the listeners handlers register with {@link ServerCallContext#addCancellationListener}.
+   * By default they run on the shared executor of virtual threads (a cached pool of daemon
+   * threads before Java 21), never on an I/O thread, although calls are often cancelled there (by
+   * their deadline or by the loss of their connection). A direct executor ({@code Runnable::run})
+   * runs them on the cancelling thread, saving a hand-off, and is only safe for listeners that
+   * never block.
+   */
+  public TtrpcServerBuilder callbackExecutor(Executor executor) {
+    this.callbackExecutor = requireNonNull(executor, "executor");
     return this;
   }
 
@@ -164,6 +178,7 @@ public final class TtrpcServerBuilder {
             new ArrayList<>(services.values()),
             handshaker,
             executor != null ? executor : DefaultExecutors.blockingTasks(),
+            callbackExecutor != null ? callbackExecutor : DefaultExecutors.blockingTasks(),
             maxMessageSize,
             interceptors,
             connectionMemoryBudget,

@@ -14,8 +14,8 @@ import java.util.concurrent.Executor;
  * @param interceptors outermost first
  * @param onClose callbacks run once the connection is closed
  * @param connectTimeout bound on establishing the connection
- * @param callbackExecutor completes asynchronous calls, or null to complete them on the I/O
- *     thread
+ * @param callbackExecutor completes asynchronous calls and the close future, or null to
+ *     complete them on the I/O thread
  * @param eventLoopGroup the application's event loop group, or null for the shared one
  */
 public record ClientConfig(

@@ -42,6 +42,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -73,6 +74,7 @@ public final class ClientConnection implements TtrpcClient {
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final Runnable drainTask = this::drain;
   private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+  private final AtomicBoolean closeHandled = new AtomicBoolean();
   private volatile boolean closed;
   private Channel channel;
   private EventLoop eventLoop;
@@ -147,6 +149,10 @@ public final class ClientConnection implements TtrpcClient {
     connection.eventLoop = connection.channel.eventLoop();
     connection.readGate = new ReadGate(connection.channel);
     connection.writability = new Writability(connection.channel);
+    // Normally channelInactive runs onClosed on the loop. Should the loop end without running it
+    // (an application group stopped under a live client can drop the task that would), the
+    // termination callback does it: the loop, the queue's only consumer, is gone by then.
+    eventLoop.terminationFuture().addListener(f -> onClosed());
   }
 
   @Override
@@ -156,7 +162,12 @@ public final class ClientConnection implements TtrpcClient {
     }
     // Blocking callers wait while the server is not reading, so they cannot pile up requests.
     awaitWritable(requireNonNull(options, "options").deadline(), () -> null);
-    CompletableFuture<R> future = callAsync(method, request, options);
+    // Without interceptors no continuation can be attached to the future: completing it on the
+    // I/O thread only wakes this caller, so the callback executor's hand-off is skipped.
+    CompletableFuture<R> future =
+        interceptors.length == 0
+            ? startUnary(requireNonNull(method, "method"), request, options, null)
+            : callAsync(method, request, options);
     try {
       return future.get();
     } catch (ExecutionException e) {
@@ -183,14 +194,14 @@ public final class ClientConnection implements TtrpcClient {
       throw new IllegalArgumentException(method + " is not a unary method");
     }
     return interceptors.length == 0
-        ? startUnary(method, request, options)
+        ? startUnary(method, request, options, config.callbackExecutor())
         : intercept(0, method, request, options);
   }
 
   private <Q, R> CompletableFuture<R> intercept(
       int index, MethodDescriptor<Q, R> method, Q request, CallOptions options) {
     if (index == interceptors.length) {
-      return startUnary(method, request, options);
+      return startUnary(method, request, options, config.callbackExecutor());
     }
     try {
       return interceptors[index].interceptUnary(
@@ -200,11 +211,15 @@ public final class ClientConnection implements TtrpcClient {
     }
   }
 
+  /** Starts a unary call whose future completes on {@code completer} (null: where it ends). */
   private <Q, R> CompletableFuture<R> startUnary(
-      MethodDescriptor<Q, R> method, Q request, CallOptions options) {
+      MethodDescriptor<Q, R> method, Q request, CallOptions options, Executor completer) {
     requireNonNull(request, "request");
+    if (method.type() != MethodType.UNARY) {
+      throw new IllegalArgumentException(method + " is not a unary method");
+    }
     Deadline deadline = options.deadline();
-    UnaryCall<R> call = new UnaryCall<>(this, method, deadline, config.callbackExecutor());
+    UnaryCall<R> call = new UnaryCall<>(this, method, deadline, completer);
     if (closed) {
       call.completeExceptionally(CLOSED.asException());
       return call;
@@ -460,7 +475,11 @@ public final class ClientConnection implements TtrpcClient {
     return Status.fromThrowable(t).asException(t);
   }
 
+  /** Fails everything pending; on the event loop, or after it has terminated. Runs once. */
   private void onClosed() {
+    if (!closeHandled.compareAndSet(false, true)) {
+      return;
+    }
     closed = true;
     List<ClientStream> pending = new ArrayList<>(streams.values());
     streams.clear();
@@ -468,9 +487,19 @@ public final class ClientConnection implements TtrpcClient {
       s.fail(CLOSED);
     }
     abortQueued();
+    writability.signalAll();
     List<Runnable> callbacks = config.onClose();
     if (callbacks.isEmpty()) {
-      closeFuture.complete(null);
+      Executor completer = config.callbackExecutor();
+      if (completer == null) {
+        closeFuture.complete(null);
+        return;
+      }
+      try {
+        completer.execute(() -> closeFuture.complete(null));
+      } catch (RejectedExecutionException e) {
+        closeFuture.complete(null);
+      }
       return;
     }
     DefaultExecutors.blockingTasks()
@@ -528,7 +557,6 @@ public final class ClientConnection implements TtrpcClient {
     public void channelInactive(ChannelHandlerContext ctx) {
       try {
         onClosed();
-        writability.signalAll();
       } finally {
         loops.release();
       }

@@ -8,13 +8,16 @@ import dev.ttrpc.ServerCallContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The context of one server call. Cancelled (once) when the handler returns, when the deadline
- * passes, when the connection is lost or the server forcibly closed; listeners run on the thread
- * that cancels.
+ * passes, when the connection is lost or the server forcibly closed. Listeners run on the server's
+ * callback executor, never on the thread that cancels (often an I/O thread) unless that executor
+ * is a direct one.
  */
 final class CallContext implements ServerCallContext {
   private static final Logger log = LoggerFactory.getLogger(CallContext.class);
@@ -23,15 +26,21 @@ final class CallContext implements ServerCallContext {
   private final Metadata metadata;
   private final Optional<Deadline> deadline;
   private final PeerCredentials peer;
+  private final Executor listenerExecutor;
   private volatile boolean cancelled;
   private List<Runnable> listeners;
 
   CallContext(
-      MethodDescriptor<?, ?> method, Metadata metadata, Deadline deadline, PeerCredentials peer) {
+      MethodDescriptor<?, ?> method,
+      Metadata metadata,
+      Deadline deadline,
+      PeerCredentials peer,
+      Executor listenerExecutor) {
     this.method = method;
     this.metadata = metadata;
     this.deadline = Optional.ofNullable(deadline);
     this.peer = peer;
+    this.listenerExecutor = listenerExecutor;
   }
 
   /**
@@ -93,7 +102,7 @@ final class CallContext implements ServerCallContext {
         return;
       }
     }
-    runListener(listener);
+    runListeners(List.of(listener));
   }
 
   /** Cancels the context and runs its listeners; idempotent. */
@@ -108,17 +117,26 @@ final class CallContext implements ServerCallContext {
       listeners = null;
     }
     if (toRun != null) {
-      for (Runnable r : toRun) {
-        runListener(r);
-      }
+      runListeners(toRun);
     }
   }
 
-  private static void runListener(Runnable r) {
+  private void runListeners(List<Runnable> toRun) {
+    Runnable all =
+        () -> {
+          for (Runnable r : toRun) {
+            try {
+              r.run();
+            } catch (RuntimeException e) {
+              log.warn("ttrpc: cancellation listener failed", e);
+            }
+          }
+        };
     try {
-      r.run();
-    } catch (RuntimeException e) {
-      log.warn("ttrpc: cancellation listener failed", e);
+      listenerExecutor.execute(all);
+    } catch (RejectedExecutionException e) {
+      // An executor that is shut down still owes the listeners their one run.
+      all.run();
     }
   }
 }

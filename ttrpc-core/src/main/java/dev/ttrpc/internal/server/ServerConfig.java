@@ -15,6 +15,7 @@ import java.util.concurrent.Executor;
  * @param services the registered services
  * @param handshaker the check for new connections, or null to accept every local peer
  * @param executor runs handlers
+ * @param callbackExecutor runs cancellation listeners
  * @param maxMessageSize the largest frame data accepted and sent
  * @param interceptors outermost first
  * @param connectionMemoryBudget bytes one connection may hold in unanswered requests and unsent
@@ -26,6 +27,7 @@ public record ServerConfig(
     List<ServiceDefinition> services,
     Handshaker handshaker,
     Executor executor,
+    Executor callbackExecutor,
     int maxMessageSize,
     List<ServerInterceptor> interceptors,
     long connectionMemoryBudget,
@@ -36,5 +38,6 @@ public record ServerConfig(
     services = List.copyOf(services);
     interceptors = List.copyOf(interceptors);
     requireNonNull(executor, "executor");
+    requireNonNull(callbackExecutor, "callbackExecutor");
   }
 }

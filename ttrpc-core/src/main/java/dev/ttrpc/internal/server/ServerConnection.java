@@ -218,7 +218,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             entry.method.descriptor(),
             request.metadata(),
             CallContext.deadlineFor(request.timeoutNano(), arrival),
-            peer);
+            peer,
+            server.callbackExecutor());
     ServerStream call;
     boolean handedOff;
     if (entry.method.descriptor().type() == MethodType.UNARY) {

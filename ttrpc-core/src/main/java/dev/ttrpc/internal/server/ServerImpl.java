@@ -48,6 +48,7 @@ public final class ServerImpl implements TtrpcServer {
   private final Map<String, Map<String, MethodEntry>> services;
   private final Handshaker handshaker;
   private final Executor executor;
+  private final Executor callbackExecutor;
   private final int maxMessageSize;
   private final long connectionMemoryBudget;
   private final UnfinishedFrames unfinishedFrames;
@@ -72,6 +73,7 @@ public final class ServerImpl implements TtrpcServer {
     this.services = Map.copyOf(registry);
     this.handshaker = config.handshaker();
     this.executor = config.executor();
+    this.callbackExecutor = config.callbackExecutor();
     this.maxMessageSize = config.maxMessageSize();
     this.connectionMemoryBudget = config.connectionMemoryBudget();
     this.unfinishedFrames = new UnfinishedFrames(config.unfinishedFrameBytes());
@@ -84,6 +86,10 @@ public final class ServerImpl implements TtrpcServer {
 
   Executor executor() {
     return executor;
+  }
+
+  Executor callbackExecutor() {
+    return callbackExecutor;
   }
 
   int maxMessageSize() {
