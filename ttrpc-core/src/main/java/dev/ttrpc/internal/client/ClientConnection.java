@@ -435,6 +435,18 @@ public final class ClientConnection implements TtrpcClient {
     }
   }
 
+  /**
+   * Schedules {@code task} on the event loop; null if the loop is shutting down (the connection
+   * closes with it, which fails the call instead).
+   */
+  java.util.concurrent.ScheduledFuture<?> scheduleOnLoop(Runnable task, long delayNanos) {
+    try {
+      return eventLoop.schedule(task, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      return null;
+    }
+  }
+
   /** Writes a whole frame without flushing; the drain flushes once per batch. */
   void write(ByteBuf frame) {
     channel.write(frame, channel.voidPromise());
