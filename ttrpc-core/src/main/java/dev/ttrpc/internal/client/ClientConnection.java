@@ -32,6 +32,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -75,6 +77,7 @@ public final class ClientConnection implements TtrpcClient {
   private final Runnable drainTask = this::drain;
   private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
   private final AtomicBoolean closeHandled = new AtomicBoolean();
+  private final GenericFutureListener<Future<Object>> onLoopTerminated = f -> onClosed();
   private volatile boolean closed;
   private Channel channel;
   private EventLoop eventLoop;
@@ -152,7 +155,7 @@ public final class ClientConnection implements TtrpcClient {
     // Normally channelInactive runs onClosed on the loop. Should the loop end without running it
     // (an application group stopped under a live client can drop the task that would), the
     // termination callback does it: the loop, the queue's only consumer, is gone by then.
-    eventLoop.terminationFuture().addListener(f -> onClosed());
+    eventLoop.terminationFuture().addListener(onLoopTerminated);
   }
 
   @Override
@@ -435,6 +438,18 @@ public final class ClientConnection implements TtrpcClient {
     }
   }
 
+  /**
+   * Schedules {@code task} on the event loop; null if the loop is shutting down (the connection
+   * closes with it, which fails the call instead).
+   */
+  java.util.concurrent.ScheduledFuture<?> scheduleOnLoop(Runnable task, long delayNanos) {
+    try {
+      return eventLoop.schedule(task, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      return null;
+    }
+  }
+
   /** Writes a whole frame without flushing; the drain flushes once per batch. */
   void write(ByteBuf frame) {
     channel.write(frame, channel.voidPromise());
@@ -481,6 +496,8 @@ public final class ClientConnection implements TtrpcClient {
       return;
     }
     closed = true;
+    // A long-lived loop must not keep a listener per connection it ever served.
+    eventLoop.terminationFuture().removeListener(onLoopTerminated);
     List<ClientStream> pending = new ArrayList<>(streams.values());
     streams.clear();
     for (ClientStream s : pending) {

@@ -237,11 +237,11 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
         return false;
       }
       FrameEncoder.setStreamId(frame, streamId);
-      if (deadline != null) {
-        deadlineTimer =
-            c.eventLoop().schedule(this::expire, deadline.remainingNanos(), TimeUnit.NANOSECONDS);
-      }
+      // Written first: the frame is Netty's from here on, whatever happens to the timer.
       c.write(frame);
+      if (deadline != null) {
+        deadlineTimer = c.scheduleOnLoop(this::expire, deadline.remainingNanos());
+      }
       return true;
     }
 

@@ -14,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
@@ -108,11 +107,11 @@ final class UnaryCall<R> extends CompletableFuture<R> {
         return false;
       }
       FrameEncoder.setStreamId(frame, streamId);
-      if (deadline != null) {
-        deadlineTimer =
-            c.eventLoop().schedule(this::expire, deadline.remainingNanos(), TimeUnit.NANOSECONDS);
-      }
+      // Written first: the frame is Netty's from here on, whatever happens to the timer.
       c.write(frame);
+      if (deadline != null) {
+        deadlineTimer = c.scheduleOnLoop(this::expire, deadline.remainingNanos());
+      }
       return true;
     }
 

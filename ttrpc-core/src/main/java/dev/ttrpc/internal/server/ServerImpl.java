@@ -109,7 +109,8 @@ public final class ServerImpl implements TtrpcServer {
   public TtrpcServer start(String address) throws IOException {
     Transport.Loops loops = loops();
     try {
-      ChannelFuture bound = bootstrap(loops.serverBootstrap()).bind(loops.address(address));
+      ChannelFuture bound =
+          bootstrap(loops.serverBootstrap(), address).bind(loops.address(address));
       adoptListener(bound, address);
     } catch (IOException | RuntimeException | Error e) {
       releaseLoopsIfUnused();
@@ -122,7 +123,8 @@ public final class ServerImpl implements TtrpcServer {
   public TtrpcServer startOnInheritedFd(int fd) throws IOException {
     Transport.Loops loops = loops();
     try {
-      ChannelFuture registered = bootstrap(loops.inheritedServerBootstrap(fd)).register();
+      ChannelFuture registered =
+          bootstrap(loops.inheritedServerBootstrap(fd), "fd " + fd).register();
       adoptListener(registered, "fd " + fd);
     } catch (IOException | RuntimeException | Error e) {
       releaseLoopsIfUnused();
@@ -178,8 +180,10 @@ public final class ServerImpl implements TtrpcServer {
     }
   }
 
-  private ServerBootstrap bootstrap(ServerBootstrap bootstrap) {
-    return bootstrap.childHandler(
+  private ServerBootstrap bootstrap(ServerBootstrap bootstrap, String what) {
+    return bootstrap
+        .handler(new AcceptBackoff(what))
+        .childHandler(
         new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
