@@ -108,7 +108,12 @@ public final class ShimRunner {
         ShimContext ctx = new ShimContext(flags, bundle, StartInput.EMPTY, env);
         DeleteResponse r = shim.cleanup(ctx);
         removeDeadSocket(bundle);
-        System.out.write(r.toByteArray());
+        // After a clean Delete the daemon recorded the task's real exit; the launcher's fast
+        // path prints those same bytes.
+        byte[] out =
+            ShimRecords.deletedResponse(bundle, flags.namespace(), flags.id())
+                .orElseGet(r::toByteArray);
+        System.out.write(out);
         return 0;
       }
       case "" -> {
@@ -146,7 +151,26 @@ public final class ShimRunner {
             flags.daemonArguments(),
             env,
             a -> json ? startReplyJson(a) : a);
+    if (!r.reused()) {
+      recordDaemon(r, flags, group);
+    }
     return json ? startReplyJson(r.address()) : r.address();
+  }
+
+  /** Lets the launcher reuse this daemon without a JVM ({@link ShimRecords}); best effort. */
+  private static void recordDaemon(ShimStart.Result r, ShimFlags flags, String group) {
+    var daemon = ShimRecords.ProcessIdentity.of(r.daemonPid());
+    var containerd =
+        ProcessHandle.current().parent().flatMap(p -> ShimRecords.ProcessIdentity.of(p.pid()));
+    if (daemon.isPresent() && containerd.isPresent()) {
+      ShimRecords.writeDaemonRecord(
+          ShimSockets.socketPath(r.address()),
+          daemon.get(),
+          flags.namespace(),
+          flags.address(),
+          group,
+          containerd.get());
+    }
   }
 
   /** The JSON start reply containerd 1.7+ understands (task API version 2, ttRPC). */
@@ -214,6 +238,11 @@ public final class ShimRunner {
           @Override
           public void shutdown() {
             if (stopping.compareAndSet(false, true)) {
+              if (socket != null) {
+                // Before the Shutdown reply: from now on the launcher must not hand this daemon
+                // out.
+                ShimRecords.removeDaemonRecord(socket, Libc.getpid());
+              }
               stop.countDown();
             }
           }
@@ -234,6 +263,7 @@ public final class ShimRunner {
             new Thread(
                 () -> {
                   if (socket != null) {
+                    ShimRecords.removeDaemonRecord(socket, Libc.getpid());
                     try {
                       Files.deleteIfExists(socket);
                     } catch (IOException ignored) {
@@ -243,6 +273,7 @@ public final class ShimRunner {
                 }));
     stop.await();
     LOG.info("shim " + ctx.flags().id() + " shutting down");
+
     try {
       server.shutdown().get(2, TimeUnit.SECONDS);
     } catch (java.util.concurrent.TimeoutException e) {

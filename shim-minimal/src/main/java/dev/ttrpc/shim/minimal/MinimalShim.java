@@ -120,7 +120,9 @@ public final class MinimalShim implements Shim {
             daemon.context().flags().namespace(),
             MinimalTaskService.publishTo(daemon.publisher()),
             daemon::shutdown,
-            MinimalShim::configFor);
+            MinimalShim::configFor,
+            (bundle, id, response, callerPid) ->
+                daemon.recordCleanDelete(bundle, id, response.toByteArray(), callerPid));
     ServiceDefinition taskV2 = TaskTtrpc.bindService(task);
     // containerd 2.x calls task v3, whose messages are the v2 ones on the wire.
     return List.of(

@@ -72,7 +72,14 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
   private final Consumer<TaskEvent> events;
   private final Runnable shutdown;
   private final java.util.function.Function<com.google.protobuf.Any, ShimConfig> config;
+  private final CleanDeleteRecorder cleanDeletes;
   private final Map<String, Container> containers = new LinkedHashMap<>();
+
+  /** Told about every container whose Delete finished cleanly (see {@link ShimDaemon}). */
+  @FunctionalInterface
+  public interface CleanDeleteRecorder {
+    void cleanDelete(Path bundle, String id, DeleteResponse response, int callerPid);
+  }
 
   /**
    * @param namespace the containerd namespace ({@code -namespace})
@@ -85,10 +92,24 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
       Consumer<TaskEvent> events,
       Runnable shutdown,
       java.util.function.Function<com.google.protobuf.Any, ShimConfig> config) {
+    this(namespace, events, shutdown, config, (bundle, id, response, callerPid) -> {});
+  }
+
+  /**
+   * @param cleanDeletes told after each container's clean Delete, with the reply (the daemon
+   *     records it so that containerd's {@code delete} action that follows is cheap)
+   */
+  public MinimalTaskService(
+      String namespace,
+      Consumer<TaskEvent> events,
+      Runnable shutdown,
+      java.util.function.Function<com.google.protobuf.Any, ShimConfig> config,
+      CleanDeleteRecorder cleanDeletes) {
     this.namespace = requireNonNull(namespace, "namespace");
     this.events = requireNonNull(events, "events");
     this.shutdown = requireNonNull(shutdown, "shutdown");
     this.config = requireNonNull(config, "config");
+    this.cleanDeletes = requireNonNull(cleanDeletes, "cleanDeletes");
   }
 
   /** Events to a publisher, as protobuf messages. */
@@ -152,6 +173,8 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
         throw TaskException.unimplemented("restoring from a checkpoint is not supported");
       }
       Path bundle = Path.of(r.getBundle());
+      // A new task in this bundle: no earlier task's clean delete may speak for it.
+      Files.deleteIfExists(bundle.resolve(dev.ttrpc.shim.ShimRecords.DELETED_FILE));
       Map<String, Object> spec =
           Json.parseObject(Files.readString(bundle.resolve("config.json"), StandardCharsets.UTF_8));
       Map<String, String> annotations = new LinkedHashMap<>();
@@ -242,16 +265,19 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
     return call("delete " + r.getId() + execSuffix(r.getExecId()), () -> {
       Container c = container(r.getId());
       ProcessRecord.Exit e = c.delete(r.getExecId());
+      DeleteResponse response =
+          DeleteResponse.newBuilder()
+              .setPid(e.pid())
+              .setExitStatus(e.status())
+              .setExitedAt(ts(e.exitedAt() != null ? e.exitedAt() : Instant.now()))
+              .build();
       if (r.getExecId().isEmpty()) {
         synchronized (this) {
           containers.remove(r.getId());
         }
+        cleanDeletes.cleanDelete(c.bundle(), r.getId(), response, context.peer().pid());
       }
-      return DeleteResponse.newBuilder()
-          .setPid(e.pid())
-          .setExitStatus(e.status())
-          .setExitedAt(ts(e.exitedAt() != null ? e.exitedAt() : Instant.now()))
-          .build();
+      return response;
     });
   }
 
