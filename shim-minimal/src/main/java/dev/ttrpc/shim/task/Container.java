@@ -18,22 +18,28 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One container: its init process, its exec processes, and the state machines and error texts of
  * containerd's runc shim (method × state), over a backend's {@link ContainerRuntime}.
  *
- * <p>Thread-safe. Requests are serialised on the container; exits arrive from backend threads
- * and never take the container lock. Events are published in the order containerd requires:
- * create → start → exit → delete, exec-added → exec-started → exit, the init's exit after the
- * exits of its execs, and OOM before the exit it caused. "Start before exit" holds because
- * starting and publishing the start event happen under the same event lock the exit path takes.
+ * <p>Thread-safe, with one lock: the container's monitor guards the processes, their states and
+ * the publishing of events, and no other lock is held while taking it (a {@link ProcessRecord}'s
+ * own monitor is only taken inside it, and never calls out). Requests and exits both take it, so
+ * an exit reported while a request runs (e.g. an exec Start calling {@code runc exec}) waits for
+ * that request instead of overtaking its event. Waiting for I/O to drain and for the init's
+ * TaskExit happens outside the lock.
+ *
+ * <p>An exit may be reported before the backend has returned the pid it belongs to (the process
+ * ended at once); such exits are kept by pid (at most {@value #MAX_UNMATCHED_EXITS}) and applied
+ * when the pid is recorded.
  */
 public final class Container {
-  private static final Logger LOG = Logger.getLogger(Container.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Container.class);
   private static final Duration IO_DRAIN = Duration.ofSeconds(2);
+  static final int MAX_UNMATCHED_EXITS = 64;
   /** Polls cgroups for OOM kills of any process of a running container (not only its init). */
   private static final java.util.concurrent.ScheduledExecutorService OOM_POLLER =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
@@ -45,7 +51,8 @@ public final class Container {
   private final Consumer<TaskEvent> events;
   private final ProcessRecord init;
   private final Map<String, ProcessRecord> execs = new LinkedHashMap<>();
-  private final Object eventLock = new Object();
+  /** Exits of pids not recorded yet, oldest first: pid → exit. Guarded by {@code this}. */
+  private final Map<Integer, ProcessRecord.Exit> unmatchedExits = new LinkedHashMap<>();
   private final CompletableFuture<Void> initExitPublished = new CompletableFuture<>();
   private volatile boolean deleted;
   private volatile java.util.concurrent.ScheduledFuture<?> oomPoll;
@@ -71,13 +78,18 @@ public final class Container {
       RuntimeSupplier runtimeFactory,
       Consumer<TaskEvent> events)
       throws Exception {
-    Container[] self = new Container[1];
-    ContainerRuntime runtime = runtimeFactory.create((pid, status) -> self[0].onExit(pid, status));
+    java.util.concurrent.atomic.AtomicReference<Container> self =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    ContainerRuntime runtime =
+        runtimeFactory.create((pid, status) -> self.get().onExit(pid, status, Instant.now()));
     Container c = new Container(id, bundle, stdio, runtime, events);
-    self[0] = c;
+    self.set(c);
     ContainerRuntime.Spawned s = runtime.create(stdio);
-    c.init.spawned(s.pid(), s.io());
-    events.accept(new TaskEvent.Created(id, bundle.toString(), rootfs, stdio, "", s.pid()));
+    synchronized (c) {
+      c.init.spawned(s.pid(), s.io());
+      events.accept(new TaskEvent.Created(id, bundle.toString(), rootfs, stdio, "", s.pid()));
+      c.applyUnmatchedExit(s.pid());
+    }
     return c;
   }
 
@@ -132,11 +144,9 @@ public final class Container {
       throw TaskException.unknown("cannot start a " + s.word() + " process");
     }
     if (p == init) {
-      synchronized (eventLock) {
-        runtime.start();
-        p.state(ProcessState.RUNNING);
-        events.accept(new TaskEvent.Started(id, p.pid()));
-      }
+      runtime.start();
+      p.state(ProcessState.RUNNING);
+      events.accept(new TaskEvent.Started(id, p.pid()));
       oomPoll = OOM_POLLER.scheduleWithFixedDelay(this::pollOom, 1, 1, TimeUnit.SECONDS);
       return p.pid();
     }
@@ -144,14 +154,13 @@ public final class Container {
     if (is != ProcessState.RUNNING && is != ProcessState.CREATED) {
       throw TaskException.unknown("cannot start an exec in a " + is.word() + " container");
     }
-    synchronized (eventLock) {
-      ContainerRuntime.Spawned sp = runtime.exec(execId, p.spec(), p.stdio());
-      p.spawned(sp.pid(), sp.io());
-      if (p.state() == ProcessState.CREATED) {
-        p.state(ProcessState.RUNNING);
-      }
-      events.accept(new TaskEvent.ExecStarted(id, execId, sp.pid()));
+    ContainerRuntime.Spawned sp = runtime.exec(execId, p.spec(), p.stdio());
+    p.spawned(sp.pid(), sp.io());
+    if (p.state() == ProcessState.CREATED) {
+      p.state(ProcessState.RUNNING);
     }
+    events.accept(new TaskEvent.ExecStarted(id, execId, sp.pid()));
+    applyUnmatchedExit(sp.pid());
     return p.pid();
   }
 
@@ -230,7 +239,7 @@ public final class Container {
       try {
         initExitPublished.get(15, java.util.concurrent.TimeUnit.SECONDS);
       } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-        LOG.warning("exit event of " + id + " not published before delete");
+        LOG.warn("exit event of {} not published before delete", id);
       }
     }
     synchronized (this) {
@@ -375,32 +384,41 @@ public final class Container {
 
   // ---- exits ---------------------------------------------------------------------------------
 
-  private void pollOom() {
-    synchronized (eventLock) {
-      if (!deleted && !init.exit().isDone() && runtime.oomKilled()) {
-        events.accept(new TaskEvent.Oom(id));
-      }
+  private synchronized void pollOom() {
+    if (!deleted && !init.exit().isDone() && runtime.oomKilled()) {
+      events.accept(new TaskEvent.Oom(id));
     }
   }
 
-  private void onExit(int pid, int status) {
-    Instant now = Instant.now();
+  /** Applies an exit that arrived before {@code pid} was recorded. Caller holds {@code this}. */
+  private void applyUnmatchedExit(int pid) {
+    ProcessRecord.Exit early = unmatchedExits.remove(pid);
+    if (early != null) {
+      onExit(pid, early.status(), early.exitedAt());
+    }
+  }
+
+  private void onExit(int pid, int status, Instant now) {
     ProcessRecord p = null;
     List<ProcessRecord> runningExecs = new ArrayList<>();
-    synchronized (eventLock) {
+    synchronized (this) {
       if (init.pid() == pid) {
         p = init;
       } else {
-        synchronized (this) {
-          for (ProcessRecord e : execs.values()) {
-            if (e.pid() == pid && !e.exit().isDone()) {
-              p = e;
-            }
+        for (ProcessRecord e : execs.values()) {
+          if (e.pid() == pid && !e.exit().isDone()) {
+            p = e;
           }
         }
       }
       if (p == null) {
-        LOG.fine("exit of unknown pid " + pid + " in " + id);
+        if (!deleted) {
+          LOG.debug("exit of pid {} in {} before its pid was recorded; kept", pid, id);
+          unmatchedExits.put(pid, new ProcessRecord.Exit(pid, status, now));
+          if (unmatchedExits.size() > MAX_UNMATCHED_EXITS) {
+            unmatchedExits.remove(unmatchedExits.keySet().iterator().next());
+          }
+        }
         return;
       }
       if (p == init) {
@@ -408,17 +426,15 @@ public final class Container {
           try {
             runtime.resume();
           } catch (Exception e) {
-            LOG.log(Level.FINE, "resume after exit of paused " + id, e);
+            LOG.debug("resume after exit of paused {}", id, e);
           }
         }
         if (!deleted && runtime.oomKilled()) {
           events.accept(new TaskEvent.Oom(id));
         }
-        synchronized (this) {
-          for (ProcessRecord e : execs.values()) {
-            if (e.pid() > 0 && !e.exit().isDone()) {
-              runningExecs.add(e);
-            }
+        for (ProcessRecord e : execs.values()) {
+          if (e.pid() > 0 && !e.exit().isDone()) {
+            runningExecs.add(e);
           }
         }
       }
@@ -444,11 +460,11 @@ public final class Container {
     CompletableFuture.allOf(
             runningExecs.stream().map(ProcessRecord::exit).toArray(CompletableFuture[]::new))
         .completeOnTimeout(null, 10, TimeUnit.SECONDS)
-        // Async: an exec's exit completes its future while it still holds the event lock, before
+        // Async: an exec's exit completes its future while it still holds the lock, before
         // publishing its own TaskExit; the init's exit must queue behind that.
         .whenCompleteAsync(
             (v, t) -> {
-              synchronized (eventLock) {
+              synchronized (this) {
                 events.accept(initExit);
               }
               initExitPublished.complete(null);

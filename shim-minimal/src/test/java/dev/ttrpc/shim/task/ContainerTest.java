@@ -186,6 +186,73 @@ class ContainerTest {
     assertEquals(TaskException.Code.NOT_FOUND, again.code());
   }
 
+  @Test
+  void execStartDuringAnInitExitDoesNotDeadlock() throws Exception {
+    Container c = create();
+    c.start("");
+    c.exec("e1", new byte[0], noIo());
+    // The exit path holds its lock while it asks the backend about OOM; an exec Start arrives
+    // meanwhile. Both must finish.
+    java.util.concurrent.CountDownLatch inOomCheck = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    runtime.oomCheck = () -> {
+      inOomCheck.countDown();
+      release.await();
+    };
+    Thread exit = Thread.ofPlatform().start(() -> runtime.exit(100, 0));
+    assertTrue(inOomCheck.await(5, TimeUnit.SECONDS));
+    CompletableFuture<Object> execStart = new CompletableFuture<>();
+    Thread starter = Thread.ofPlatform().start(() -> {
+      try {
+        execStart.complete(c.start("e1"));
+      } catch (Exception e) {
+        execStart.complete(e);
+      }
+    });
+    for (int i = 0; i < 500 && starter.getState() != Thread.State.BLOCKED
+        && starter.getState() != Thread.State.TERMINATED; i++) {
+      Thread.sleep(2);
+    }
+    release.countDown();
+    exit.join(5000);
+    assertFalse(exit.isAlive(), "exit path deadlocked");
+    execStart.get(5, TimeUnit.SECONDS);
+    assertEquals(0, c.waitFor("").get(5, TimeUnit.SECONDS).status());
+  }
+
+  @Test
+  void anInitExitReportedBeforeCreateReturnsIsNotLost() throws Exception {
+    Container c =
+        Container.create(
+            "c1",
+            Path.of("/b"),
+            noIo(),
+            List.of(),
+            exits -> runtime = new FakeRuntime(exits) {
+              @Override
+              public Spawned create(Stdio stdio) {
+                exit(100, 3); // e.g. the backend's watcher saw the exit at once
+                return super.create(stdio);
+              }
+            },
+            events::add);
+    assertEquals(3, c.waitFor("").get(5, TimeUnit.SECONDS).status());
+    awaitTopics(2);
+    assertEquals(List.of("/tasks/create", "/tasks/exit:c1"), topics());
+  }
+
+  @Test
+  void anExecExitReportedBeforeExecReturnsIsNotLost() throws Exception {
+    Container c = create();
+    c.start("");
+    c.exec("e1", new byte[0], noIo());
+    runtime.exitDuringExec = true;
+    assertEquals(101, c.start("e1"));
+    assertEquals(5, c.waitFor("e1").get(5, TimeUnit.SECONDS).status());
+    assertEquals(List.of("/tasks/create", "/tasks/start", "/tasks/exec-added",
+        "/tasks/exec-started", "/tasks/exit:e1"), topics());
+  }
+
   /** The init's TaskExit is queued asynchronously: wait for it. */
   private void awaitTopics(int n) throws InterruptedException {
     for (int i = 0; i < 500 && topics().size() < n; i++) {
@@ -209,13 +276,15 @@ class ContainerTest {
   }
 
   /** A backend that only records calls; exits are injected by the test. */
-  private static final class FakeRuntime implements ContainerRuntime {
+  private static class FakeRuntime implements ContainerRuntime {
     private final ExitListener exits;
     private final AtomicInteger nextPid = new AtomicInteger(100);
     final List<Integer> killedExecs = new ArrayList<>();
     volatile boolean deleted;
     volatile boolean oom;
     volatile boolean exitDuringStart;
+    volatile boolean exitDuringExec;
+    volatile ThrowingRunnable oomCheck = () -> {};
 
     FakeRuntime(ExitListener exits) {
       this.exits = exits;
@@ -244,7 +313,11 @@ class ContainerTest {
 
     @Override
     public Spawned exec(String execId, byte[] processJson, Stdio stdio) {
-      return new Spawned(nextPid.getAndIncrement(), null);
+      int pid = nextPid.getAndIncrement();
+      if (exitDuringExec) {
+        exit(pid, 5);
+      }
+      return new Spawned(pid, null);
     }
 
     @Override
@@ -281,6 +354,11 @@ class ContainerTest {
 
     @Override
     public boolean oomKilled() {
+      try {
+        oomCheck.run();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
       return oom;
     }
 
