@@ -59,7 +59,8 @@ public final class ProcessIo implements AutoCloseable {
   private int childStdout = -1;
   private int childStderr = -1;
   private int stdinReader = -1;
-  private volatile int stdinKeepAlive = -1;
+  /** The keep-alive writer of the stdin FIFO; taken (set to -1) by whoever closes it. */
+  private final AtomicInteger stdinKeepAlive = new AtomicInteger(-1);
   private volatile int consoleMaster = -1;
   private final Map<String, Sink> sinks = new HashMap<>();
   private final List<Runnable> starts = new ArrayList<>();
@@ -135,7 +136,7 @@ public final class ProcessIo implements AutoCloseable {
     int rw = Libc.open(fifo, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
     try {
       stdinReader = Libc.open(fifo, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
-      stdinKeepAlive = Libc.open(fifo, Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+      stdinKeepAlive.set(Libc.open(fifo, Libc.O_WRONLY | Libc.O_CLOEXEC, 0));
     } finally {
       Libc.closeQuietly(rw);
     }
@@ -198,6 +199,12 @@ public final class ProcessIo implements AutoCloseable {
           Libc.spawn(
               argv, env, new Libc.SpawnOptions(null, Map.of(3, out[0], 4, err[0], 5, ready[1]),
                   false));
+    } catch (ErrnoException | RuntimeException e) {
+      // Our ends too: nobody else will close them.
+      Libc.closeQuietly(out[1]);
+      Libc.closeQuietly(err[1]);
+      Libc.closeQuietly(ready[0]);
+      throw e;
     } finally {
       Libc.closeQuietly(out[0]);
       Libc.closeQuietly(err[0]);
@@ -283,9 +290,12 @@ public final class ProcessIo implements AutoCloseable {
 
   /** CloseIO: drops the keep-alive writer, so stdin reaches EOF once the client closes too. */
   public void closeStdin() {
-    int fd = stdinKeepAlive;
-    stdinKeepAlive = -1;
-    Libc.closeQuietly(fd);
+    // Atomic take: CloseIO and close() may race, and a second close(2) of the same number could
+    // hit a descriptor reopened meanwhile (another container's pipe, a socket).
+    int fd = stdinKeepAlive.getAndSet(-1);
+    if (fd >= 0) {
+      Libc.closeQuietly(fd);
+    }
   }
 
   /** Waits up to {@code timeout} for every output copier to reach end-of-file. */

@@ -2,6 +2,7 @@ package dev.ttrpc.shim.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ttrpc.shim.sys.Libc;
@@ -104,5 +105,57 @@ class ProcessIoTest {
     io.close();
     String text = java.nio.file.Files.readString(log, StandardCharsets.UTF_8);
     assertTrue(text.contains("out\n") && text.contains("err\n"), text);
+  }
+
+  @Test
+  void closeIoRacingCloseClosesTheKeepAliveWriterOnlyOnce() throws Exception {
+    Path in = dir.resolve("stdin");
+    Libc.mkfifo(in, 0600);
+    for (int round = 0; round < 400; round++) {
+      ProcessIo io = ProcessIo.open(new Stdio(in.toString(), "", "", false), "ns", "c");
+      java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(2);
+      int[] canary = {-1};
+      Thread closeIo = Thread.ofPlatform().start(() -> {
+        try {
+          go.await();
+          io.closeStdin();
+          // Takes the lowest free number: the keep-alive writer's, if it was just closed.
+          canary[0] = Libc.open(Path.of("/dev/null"), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      go.await();
+      io.close();
+      closeIo.join();
+      Path link = Path.of("/proc/self/fd/" + canary[0]);
+      try {
+        assertEquals(Path.of("/dev/null"), java.nio.file.Files.readSymbolicLink(link),
+            "round " + round + ": a descriptor opened after CloseIO was closed by close()");
+      } finally {
+        Libc.closeQuietly(canary[0]);
+      }
+    }
+  }
+
+  @Test
+  void aLoggerThatCannotBeStartedLeaksNoDescriptor() throws Exception {
+    Path out = dir.resolve("out");
+    // Warm up whatever the JDK opens lazily on the first failure.
+    assertThrows(Exception.class, () -> ProcessIo.open(
+        new Stdio("", "binary:///nonexistent/logger", "", false), "ns", "c"));
+    long before = openDescriptors();
+    for (int i = 0; i < 5; i++) {
+      assertThrows(Exception.class, () -> ProcessIo.open(
+          new Stdio("", "binary:///nonexistent/logger", "", false), "ns", "c"));
+    }
+    assertEquals(before, openDescriptors(), "descriptors leaked by failed logger starts");
+    assertTrue(!java.nio.file.Files.exists(out));
+  }
+
+  private static long openDescriptors() throws java.io.IOException {
+    try (var s = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+      return s.count();
+    }
   }
 }
