@@ -17,6 +17,9 @@ import dev.ttrpc.shim.ShimRunner;
 import dev.ttrpc.shim.ShimSockets;
 import dev.ttrpc.shim.StartInput;
 import dev.ttrpc.shim.sys.Libc;
+import dev.ttrpc.shim.task.EventMessages;
+import dev.ttrpc.shim.task.TaskEvent;
+import dev.ttrpc.shim.task.TaskService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,10 +65,10 @@ public final class AotTraining {
               .build()
               .start(events);
       EventPublisher publisher = EventPublisher.toContainerd(events, "default");
-      MinimalTaskService service =
-          new MinimalTaskService(
-              "default", MinimalTaskService.publishTo(publisher), () -> {},
-              o -> ShimConfig.defaults());
+      TaskService service =
+          new TaskService(
+              "default", TaskService.publishTo(publisher), () -> {},
+              new MinimalBackends(o -> ShimConfig.defaults()));
       TtrpcServer taskServer =
           TtrpcServer.builder().addService(TaskTtrpc.bindService(service)).build().start(task);
       try (TtrpcClient client = TtrpcClient.connect(task)) {

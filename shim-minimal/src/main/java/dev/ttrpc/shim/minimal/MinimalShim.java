@@ -13,6 +13,11 @@ import dev.ttrpc.shim.ShimContext;
 import dev.ttrpc.shim.ShimDaemon;
 import dev.ttrpc.shim.ShimRunner;
 import dev.ttrpc.shim.ShimSockets;
+import dev.ttrpc.shim.process.ProcessRuntime;
+import dev.ttrpc.shim.reaper.Reaper;
+import dev.ttrpc.shim.runc.RuncOptions;
+import dev.ttrpc.shim.runc.RuncRuntime;
+import dev.ttrpc.shim.task.TaskService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -90,7 +95,7 @@ public final class MinimalShim implements Shim {
     Path bundle = context.bundle();
     String id = context.flags().id();
     Map<String, Object> saved = Map.of();
-    Path options = bundle.resolve(MinimalTaskService.OPTIONS_FILE);
+    Path options = bundle.resolve(MinimalBackends.OPTIONS_FILE);
     if (Files.exists(options)) {
       saved = Json.parseObject(Files.readString(options));
     }
@@ -115,12 +120,12 @@ public final class MinimalShim implements Shim {
     Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("orphan-reaper").unstarted(r))
         .scheduleWithFixedDelay(Reaper::sweepOrphans, 2, 2, TimeUnit.SECONDS);
-    MinimalTaskService task =
-        new MinimalTaskService(
+    TaskService task =
+        new TaskService(
             daemon.context().flags().namespace(),
-            MinimalTaskService.publishTo(daemon.publisher()),
+            TaskService.publishTo(daemon.publisher()),
             daemon::shutdown,
-            MinimalShim::configFor,
+            new MinimalBackends(MinimalShim::configFor),
             (bundle, id, response, callerPid) ->
                 daemon.recordCleanDelete(bundle, id, response.toByteArray(), callerPid));
     ServiceDefinition taskV2 = TaskTtrpc.bindService(task);

@@ -224,7 +224,7 @@ class LauncherFastPathTest {
 
   @Test
   void deleteShortcutPrintsTheBytesTheJvmPrints() throws Exception {
-    Files.writeString(bundle.resolve(MinimalTaskService.OPTIONS_FILE), "{\"backend\":\"process\"}");
+    Files.writeString(bundle.resolve(MinimalBackends.OPTIONS_FILE), "{\"backend\":\"process\"}");
     DeleteResponse response =
         DeleteResponse.newBuilder()
             .setPid(4242)
@@ -294,7 +294,7 @@ class LauncherFastPathTest {
 
   @Test
   void jvmDeleteReportsTheRecordedExitOnlyForTheSameTask() throws Exception {
-    Files.writeString(bundle.resolve(MinimalTaskService.OPTIONS_FILE), "{\"backend\":\"process\"}");
+    Files.writeString(bundle.resolve(MinimalBackends.OPTIONS_FILE), "{\"backend\":\"process\"}");
     byte[] recorded = DeleteResponse.newBuilder().setPid(9).setExitStatus(3).build().toByteArray();
     // A record of another containerd: the shortcut is off, but the exit is still this task's.
     recordDelete(recorded, new ProcessIdentity(1, 1));
