@@ -48,6 +48,8 @@ import java.util.logging.Logger;
 public final class ProcessIo implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ProcessIo.class.getName());
   private static final int BUFFER = 32 * 1024;
+  /** Largest splice: a whole default pipe (16 pages). */
+  private static final long SPLICE_CHUNK = 64 * 1024;
   private static final Duration LOGGER_GRACE = Duration.ofSeconds(12);
   private static final Duration LOGGER_READY = Duration.ofSeconds(10);
 
@@ -126,7 +128,7 @@ public final class ProcessIo implements AutoCloseable {
         childStderr = p[1];
       }
       int source = p[0];
-      starts.add(() -> startCopier(stream + "-" + id, FdStreams.input(source), sink));
+      starts.add(() -> startPipeCopier(stream + "-" + id, source, sink));
     }
     drained = new CountDownLatch(stdio.terminal() && out.kind() != StdioUri.Kind.NONE ? 1 : streams);
   }
@@ -325,37 +327,101 @@ public final class ProcessIo implements AutoCloseable {
             });
   }
 
-  private void startCopier(String name, InputStream from, Sink sink) {
+  /**
+   * Copies the process's output pipe {@code source} into {@code sink}: inside the kernel with
+   * splice(2) while the sink takes it (a client FIFO), else (a file opened for appending, which
+   * the kernel refuses to splice into, a logger pipe, or after a failed splice) with read/write.
+   * Owns {@code source}.
+   */
+  private void startPipeCopier(String name, int source, Sink sink) {
+    if (!(sink.out instanceof FifoOutput fifo) || !spliceEnabled) {
+      startCopier(name, FdStreams.input(source), sink);
+      return;
+    }
     Thread.ofPlatform()
         .daemon()
         .name(name)
         .stackSize(256 * 1024)
         .start(
             () -> {
-              byte[] buf = new byte[BUFFER];
-              boolean sinkOk = true;
-              try (from) {
-                int n;
-                while ((n = from.read(buf)) > 0) {
-                  if (sinkOk) {
-                    try {
-                      sink.write(buf, n);
-                    } catch (IOException e) {
-                      // Keep draining: a vanished reader must not block or kill the process.
-                      sinkOk = false;
-                      LOG.log(Level.FINE, name + ": sink failed, discarding output", e);
-                    }
+              boolean handedOver = false;
+              try {
+                while (true) {
+                  long n = fifo.spliceFrom(source);
+                  if (n == 0) {
+                    return; // End of the process's output.
+                  }
+                  if (n > 0) {
+                    SPLICED.addAndGet(n);
+                  }
+                  if (n < 0) {
+                    // The kernel cannot splice here: the plain copier takes over, same sink.
+                    handedOver = true;
+                    runCopier(name, FdStreams.input(source), sink);
+                    return;
                   }
                 }
               } catch (IOException e) {
-                if (!closed) {
-                  LOG.log(Level.FINE, name + " ended", e);
-                }
+                // The sink failed (closed): keep draining so the process never blocks.
+                handedOver = true;
+                LOG.log(Level.FINE, name + ": splice into the sink failed, discarding output", e);
+                runCopier(name, FdStreams.input(source), new Sink(OutputStream.nullOutputStream()),
+                    sink);
               } finally {
-                sink.release();
-                drained.countDown();
+                if (!handedOver) {
+                  Libc.closeQuietly(source);
+                  sink.release();
+                  drained.countDown();
+                }
               }
             });
+  }
+
+  /** Bytes moved by splice(2) so far, in this JVM (for tests and diagnostics). */
+  static final java.util.concurrent.atomic.AtomicLong SPLICED =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** Whether output copies may use splice(2); off only to exercise the read/write path. */
+  static volatile boolean spliceEnabled =
+      !Boolean.getBoolean("dev.ttrpc.shim.io.noSplice");
+
+  private void startCopier(String name, InputStream from, Sink sink) {
+    Thread.ofPlatform()
+        .daemon()
+        .name(name)
+        .stackSize(256 * 1024)
+        .start(() -> runCopier(name, from, sink));
+  }
+
+  private void runCopier(String name, InputStream from, Sink sink) {
+    runCopier(name, from, sink, sink);
+  }
+
+  /** Copies {@code from} into {@code sink} until EOF; then releases {@code owner}. */
+  private void runCopier(String name, InputStream from, Sink sink, Sink owner) {
+    byte[] buf = new byte[BUFFER];
+    boolean sinkOk = true;
+    try (from) {
+      int n;
+      while ((n = from.read(buf)) > 0) {
+        if (sinkOk) {
+          try {
+            sink.write(buf, n);
+          } catch (IOException e) {
+            // Keep draining: a vanished reader must not block or kill the process.
+            sinkOk = false;
+            LOG.log(Level.FINE, name + ": sink failed, discarding output", e);
+          }
+        }
+      }
+    } catch (IOException e) {
+      if (!closed) {
+        LOG.log(Level.FINE, name + " ended", e);
+      }
+    } finally {
+      owner.release();
+      drained.countDown();
+    }
   }
 
   /** Closes everything still open; copiers end as their descriptors go. Idempotent. */
@@ -408,7 +474,7 @@ public final class ProcessIo implements AutoCloseable {
 
   /** An output target possibly shared by stdout and stderr; closed when its last user is done. */
   private static final class Sink {
-    private final OutputStream out;
+    final OutputStream out;
     final AtomicInteger users = new AtomicInteger();
     private final Object writeLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -510,6 +576,30 @@ public final class ProcessIo implements AutoCloseable {
           off += chunk;
           len -= chunk;
         }
+      } finally {
+        closeWriterIfClosed();
+        writing.unlock();
+      }
+    }
+
+    /**
+     * Moves what {@code source} (a pipe) holds into the FIFO with splice(2), waiting for the
+     * client's reader first as {@link #write} does. Returns the bytes moved, 0 at the end of
+     * {@code source}, or -1 if the kernel cannot splice between the two.
+     */
+    long spliceFrom(int source) throws IOException {
+      int w = writer();
+      writing.lock();
+      try {
+        if (closed.get()) {
+          throw new IOException("closed");
+        }
+        return Libc.splice(source, w, SPLICE_CHUNK, Libc.SPLICE_F_MOVE);
+      } catch (ErrnoException e) {
+        if (e.errno() == dev.ttrpc.shim.sys.Errno.EINVAL) {
+          return -1;
+        }
+        throw e;
       } finally {
         closeWriterIfClosed();
         writing.unlock();

@@ -213,7 +213,9 @@ class LauncherFastPathTest {
     assertJvmPath(List.of("start"), "key outside the annotations");
     Files.delete(bundle.resolve("config.json"));
     assertJvmPath(List.of("start"), "no config.json");
-    writeSpec(spec);
+    // Go's JSON encoder escapes <, > and & as \u003c, \u003e, \u0026: still readable.
+    writeSpec(
+        spec.replace("{\"annotations", "{\"args\":[\"a\\u0026\\u003cb\"],\"annotations"));
     assertEquals("unix://" + socket, runStub(List.of("start")).text());
 
     Files.delete(socket);
