@@ -22,8 +22,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The stdio plumbing of one container process, with the keep-alive rules of containerd's runc
@@ -46,7 +46,7 @@ import java.util.logging.Logger;
  * <p>Output copiers run on platform threads (their reads block in native code). Thread-safe.
  */
 public final class ProcessIo implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(ProcessIo.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessIo.class);
   private static final int BUFFER = 32 * 1024;
   private static final Duration LOGGER_GRACE = Duration.ofSeconds(12);
   private static final Duration LOGGER_READY = Duration.ofSeconds(10);
@@ -319,7 +319,7 @@ public final class ProcessIo implements AutoCloseable {
                 }
               } catch (IOException e) {
                 if (!closed) {
-                  LOG.log(Level.FINE, "stdin copy of " + id + " ended", e);
+                  LOG.debug("stdin copy of " + id + " ended", e);
                 }
               }
             });
@@ -343,13 +343,13 @@ public final class ProcessIo implements AutoCloseable {
                     } catch (IOException e) {
                       // Keep draining: a vanished reader must not block or kill the process.
                       sinkOk = false;
-                      LOG.log(Level.FINE, name + ": sink failed, discarding output", e);
+                      LOG.debug(name + ": sink failed, discarding output", e);
                     }
                   }
                 }
               } catch (IOException e) {
                 if (!closed) {
-                  LOG.log(Level.FINE, name + " ended", e);
+                  LOG.debug(name + " ended", e);
                 }
               } finally {
                 sink.release();
@@ -401,7 +401,7 @@ public final class ProcessIo implements AutoCloseable {
                   Thread.sleep(100);
                 }
               } catch (ErrnoException | InterruptedException e) {
-                LOG.log(Level.FINE, "logger " + pid + " reaping ended", e);
+                LOG.debug("logger " + pid + " reaping ended", e);
               }
             });
   }
@@ -435,7 +435,7 @@ public final class ProcessIo implements AutoCloseable {
         try {
           out.close();
         } catch (IOException e) {
-          LOG.log(Level.FINE, "closing a sink", e);
+          LOG.debug("closing a sink", e);
         }
       }
     }
@@ -535,7 +535,7 @@ public final class ProcessIo implements AutoCloseable {
         try {
           unblock = Libc.open(fifo, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
         } catch (ErrnoException e) {
-          LOG.log(Level.FINE, "unblocking " + fifo, e);
+          LOG.debug("unblocking " + fifo, e);
         }
       }
       try {
@@ -553,7 +553,7 @@ public final class ProcessIo implements AutoCloseable {
         }
       } catch (Exception e) {
         Libc.closeQuietly(unblock);
-        LOG.log(Level.FINE, "closing " + fifo, e);
+        LOG.debug("closing " + fifo, e);
       }
     }
   }

@@ -9,8 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reaps the processes the shim inherits as child subreaper, without ever stealing the exit status
@@ -28,7 +28,7 @@ import java.util.logging.Logger;
  * <p>Thread-safe.
  */
 public final class Reaper {
-  private static final Logger LOG = Logger.getLogger(Reaper.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Reaper.class);
   private static final Set<Integer> WATCHED = ConcurrentHashMap.newKeySet();
   private static final Set<Integer> LINGERING = ConcurrentHashMap.newKeySet();
 
@@ -50,7 +50,7 @@ public final class Reaper {
               try {
                 status = waitFor(pid);
               } catch (ErrnoException e) {
-                LOG.log(Level.WARNING, "waiting for " + pid + " failed", e);
+                LOG.warn("waiting for " + pid + " failed", e);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               } finally {
@@ -76,7 +76,7 @@ public final class Reaper {
       if (e.errno() != Errno.ECHILD) {
         throw e;
       }
-      LOG.warning("pid " + pid + " is not a child of the shim; polling for its end");
+      LOG.warn("pid " + pid + " is not a child of the shim; polling for its end");
       while (Libc.processExists(pid)) {
         Thread.sleep(200);
       }
@@ -114,7 +114,7 @@ public final class Reaper {
       if (LINGERING.contains(pid)) {
         try {
           Libc.waitid(Libc.P_PID, pid, Libc.WEXITED | Libc.WNOHANG);
-          LOG.fine("reaped orphan " + pid);
+          LOG.debug("reaped orphan " + pid);
         } catch (ErrnoException e) {
           // Already reaped by its owner.
         }
