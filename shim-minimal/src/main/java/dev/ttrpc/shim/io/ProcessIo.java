@@ -1,6 +1,7 @@
 package dev.ttrpc.shim.io;
 
 import dev.ttrpc.shim.TaskException;
+import dev.ttrpc.shim.reaper.Reaper;
 import dev.ttrpc.shim.sys.ErrnoException;
 import dev.ttrpc.shim.sys.FdStreams;
 import dev.ttrpc.shim.sys.Libc;
@@ -66,6 +67,7 @@ public final class ProcessIo implements AutoCloseable {
   private final List<Runnable> starts = new ArrayList<>();
   private CountDownLatch drained = new CountDownLatch(0);
   private int loggerPid = -1;
+  private final CompletableFuture<Integer> loggerExit = new CompletableFuture<>();
   private volatile boolean closed;
 
   private ProcessIo(Stdio stdio, String namespace, String id) {
@@ -210,6 +212,7 @@ public final class ProcessIo implements AutoCloseable {
       Libc.closeQuietly(err[0]);
       Libc.closeQuietly(ready[1]);
     }
+    Reaper.watchChild(loggerPid, (pid, status) -> loggerExit.complete(status));
     sinks.put("logger-stdout", new Sink(FdStreams.output(out[1])));
     sinks.put("logger-stderr", new Sink(FdStreams.output(err[1])));
     // The logger signals readiness by writing a byte to, or closing, fd 5.
@@ -225,7 +228,7 @@ public final class ProcessIo implements AutoCloseable {
     try {
       signalled.get(LOGGER_READY.toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      Libc.kill(loggerPid, Libc.SIGKILL);
+      signal(loggerPid, Libc.SIGKILL);
       throw new IOException(
           "logging binary " + uri.path() + " did not signal readiness on fd 5 within "
               + LOGGER_READY.toSeconds() + " s");
@@ -239,6 +242,24 @@ public final class ProcessIo implements AutoCloseable {
     pb.redirectInput(childStdin < 0 ? Redirect.from(new File("/dev/null")) : procFd(childStdin, true));
     pb.redirectOutput(childStdout < 0 ? Redirect.DISCARD : procFd(childStdout, false));
     pb.redirectError(childStderr < 0 ? Redirect.DISCARD : procFd(childStderr, false));
+  }
+
+  /**
+   * This IO's child ends as a {@link Libc.SpawnOptions} descriptor map (0, 1, 2 → the pipes);
+   * streams without a pipe are left out, so the child gets {@code /dev/null} there.
+   */
+  public synchronized Map<Integer, Integer> childFds() {
+    Map<Integer, Integer> fds = new HashMap<>();
+    if (childStdin >= 0) {
+      fds.put(0, childStdin);
+    }
+    if (childStdout >= 0) {
+      fds.put(1, childStdout);
+    }
+    if (childStderr >= 0) {
+      fds.put(2, childStderr);
+    }
+    return fds;
   }
 
   private static Redirect procFd(int fd, boolean input) {
@@ -375,35 +396,34 @@ public final class ProcessIo implements AutoCloseable {
       s.forceClose();
     }
     if (loggerPid > 0) {
-      reapLogger(loggerPid);
+      stopLogger(loggerPid, loggerExit);
       loggerPid = -1;
     }
   }
 
-  private static void reapLogger(int pid) {
-    Thread.ofPlatform()
-        .daemon()
-        .name("logger-reaper-" + pid)
-        .start(
-            () -> {
-              try {
-                long deadline = System.nanoTime() + LOGGER_GRACE.toNanos();
-                boolean termSent = false;
-                while (Libc.waitid(Libc.P_PID, pid, Libc.WEXITED | Libc.WNOHANG) == null) {
-                  if (!termSent) {
-                    Libc.kill(pid, Libc.SIGTERM);
-                    termSent = true;
-                  } else if (System.nanoTime() > deadline) {
-                    Libc.kill(pid, Libc.SIGKILL);
-                    Libc.waitid(Libc.P_PID, pid, Libc.WEXITED);
-                    return;
-                  }
-                  Thread.sleep(100);
-                }
-              } catch (ErrnoException | InterruptedException e) {
-                LOG.debug("logger " + pid + " reaping ended", e);
-              }
-            });
+  /**
+   * Asks the logger to finish (SIGTERM), and kills it if it is still there after {@link
+   * #LOGGER_GRACE}. Its exit is collected by the {@link Reaper}, which watches it since start.
+   */
+  private static void stopLogger(int pid, CompletableFuture<Integer> exited) {
+    if (exited.isDone()) {
+      return;
+    }
+    signal(pid, Libc.SIGTERM);
+    CompletableFuture.delayedExecutor(LOGGER_GRACE.toMillis(), TimeUnit.MILLISECONDS)
+        .execute(() -> {
+          if (!exited.isDone()) {
+            signal(pid, Libc.SIGKILL);
+          }
+        });
+  }
+
+  private static void signal(int pid, int signal) {
+    try {
+      Libc.kill(pid, signal);
+    } catch (ErrnoException e) {
+      LOG.debug("signalling logger {}: {}", pid, e.toString());
+    }
   }
 
   /** An output target possibly shared by stdout and stderr; closed when its last user is done. */

@@ -116,7 +116,7 @@ public final class RuncRuntime implements ContainerRuntime {
       int pid = PidFile.read(pidFile);
       cgroup = Cgroups.of(pid);
       oomKills.set(cgroup == null ? 0 : cgroup.oomKillCount());
-      Reaper.watch(pid, exits);
+      Reaper.watchChild(pid, exits::exited);
       return new Spawned(pid, io);
     } catch (Exception e) {
       if (io != null) {
@@ -199,7 +199,7 @@ public final class RuncRuntime implements ContainerRuntime {
         io.attachConsole(console.receiveMaster());
       }
       int pid = PidFile.read(pidFile);
-      Reaper.watch(pid, exits);
+      Reaper.watchChild(pid, exits::exited);
       return new Spawned(pid, io);
     } catch (Exception e) {
       io.close();
