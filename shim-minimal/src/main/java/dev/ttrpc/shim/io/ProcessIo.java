@@ -1,6 +1,7 @@
 package dev.ttrpc.shim.io;
 
 import dev.ttrpc.shim.TaskException;
+import dev.ttrpc.shim.reaper.Reaper;
 import dev.ttrpc.shim.sys.ErrnoException;
 import dev.ttrpc.shim.sys.FdStreams;
 import dev.ttrpc.shim.sys.Libc;
@@ -22,8 +23,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The stdio plumbing of one container process, with the keep-alive rules of containerd's runc
@@ -46,7 +47,7 @@ import java.util.logging.Logger;
  * <p>Output copiers run on platform threads (their reads block in native code). Thread-safe.
  */
 public final class ProcessIo implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(ProcessIo.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessIo.class);
   private static final int BUFFER = 32 * 1024;
   /** Largest splice: a whole default pipe (16 pages). */
   private static final long SPLICE_CHUNK = 64 * 1024;
@@ -68,6 +69,7 @@ public final class ProcessIo implements AutoCloseable {
   private final List<Runnable> starts = new ArrayList<>();
   private CountDownLatch drained = new CountDownLatch(0);
   private int loggerPid = -1;
+  private final CompletableFuture<Integer> loggerExit = new CompletableFuture<>();
   private volatile boolean closed;
 
   private ProcessIo(Stdio stdio, String namespace, String id) {
@@ -212,6 +214,7 @@ public final class ProcessIo implements AutoCloseable {
       Libc.closeQuietly(err[0]);
       Libc.closeQuietly(ready[1]);
     }
+    Reaper.watchChild(loggerPid, (pid, status) -> loggerExit.complete(status));
     sinks.put("logger-stdout", new Sink(FdStreams.output(out[1])));
     sinks.put("logger-stderr", new Sink(FdStreams.output(err[1])));
     // The logger signals readiness by writing a byte to, or closing, fd 5.
@@ -227,7 +230,7 @@ public final class ProcessIo implements AutoCloseable {
     try {
       signalled.get(LOGGER_READY.toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      Libc.kill(loggerPid, Libc.SIGKILL);
+      signal(loggerPid, Libc.SIGKILL);
       throw new IOException(
           "logging binary " + uri.path() + " did not signal readiness on fd 5 within "
               + LOGGER_READY.toSeconds() + " s");
@@ -241,6 +244,24 @@ public final class ProcessIo implements AutoCloseable {
     pb.redirectInput(childStdin < 0 ? Redirect.from(new File("/dev/null")) : procFd(childStdin, true));
     pb.redirectOutput(childStdout < 0 ? Redirect.DISCARD : procFd(childStdout, false));
     pb.redirectError(childStderr < 0 ? Redirect.DISCARD : procFd(childStderr, false));
+  }
+
+  /**
+   * This IO's child ends as a {@link Libc.SpawnOptions} descriptor map (0, 1, 2 → the pipes);
+   * streams without a pipe are left out, so the child gets {@code /dev/null} there.
+   */
+  public synchronized Map<Integer, Integer> childFds() {
+    Map<Integer, Integer> fds = new HashMap<>();
+    if (childStdin >= 0) {
+      fds.put(0, childStdin);
+    }
+    if (childStdout >= 0) {
+      fds.put(1, childStdout);
+    }
+    if (childStderr >= 0) {
+      fds.put(2, childStderr);
+    }
+    return fds;
   }
 
   private static Redirect procFd(int fd, boolean input) {
@@ -321,7 +342,7 @@ public final class ProcessIo implements AutoCloseable {
                 }
               } catch (IOException e) {
                 if (!closed) {
-                  LOG.log(Level.FINE, "stdin copy of " + id + " ended", e);
+                  LOG.debug("stdin copy of " + id + " ended", e);
                 }
               }
             });
@@ -364,7 +385,7 @@ public final class ProcessIo implements AutoCloseable {
               } catch (IOException e) {
                 // The sink failed (closed): keep draining so the process never blocks.
                 handedOver = true;
-                LOG.log(Level.FINE, name + ": splice into the sink failed, discarding output", e);
+                LOG.debug(name + ": splice into the sink failed, discarding output", e);
                 runCopier(name, FdStreams.input(source), new Sink(OutputStream.nullOutputStream()),
                     sink);
               } finally {
@@ -410,13 +431,13 @@ public final class ProcessIo implements AutoCloseable {
           } catch (IOException e) {
             // Keep draining: a vanished reader must not block or kill the process.
             sinkOk = false;
-            LOG.log(Level.FINE, name + ": sink failed, discarding output", e);
+            LOG.debug(name + ": sink failed, discarding output", e);
           }
         }
       }
     } catch (IOException e) {
       if (!closed) {
-        LOG.log(Level.FINE, name + " ended", e);
+        LOG.debug(name + " ended", e);
       }
     } finally {
       owner.release();
@@ -441,35 +462,34 @@ public final class ProcessIo implements AutoCloseable {
       s.forceClose();
     }
     if (loggerPid > 0) {
-      reapLogger(loggerPid);
+      stopLogger(loggerPid, loggerExit);
       loggerPid = -1;
     }
   }
 
-  private static void reapLogger(int pid) {
-    Thread.ofPlatform()
-        .daemon()
-        .name("logger-reaper-" + pid)
-        .start(
-            () -> {
-              try {
-                long deadline = System.nanoTime() + LOGGER_GRACE.toNanos();
-                boolean termSent = false;
-                while (Libc.waitid(Libc.P_PID, pid, Libc.WEXITED | Libc.WNOHANG) == null) {
-                  if (!termSent) {
-                    Libc.kill(pid, Libc.SIGTERM);
-                    termSent = true;
-                  } else if (System.nanoTime() > deadline) {
-                    Libc.kill(pid, Libc.SIGKILL);
-                    Libc.waitid(Libc.P_PID, pid, Libc.WEXITED);
-                    return;
-                  }
-                  Thread.sleep(100);
-                }
-              } catch (ErrnoException | InterruptedException e) {
-                LOG.log(Level.FINE, "logger " + pid + " reaping ended", e);
-              }
-            });
+  /**
+   * Asks the logger to finish (SIGTERM), and kills it if it is still there after {@link
+   * #LOGGER_GRACE}. Its exit is collected by the {@link Reaper}, which watches it since start.
+   */
+  private static void stopLogger(int pid, CompletableFuture<Integer> exited) {
+    if (exited.isDone()) {
+      return;
+    }
+    signal(pid, Libc.SIGTERM);
+    CompletableFuture.delayedExecutor(LOGGER_GRACE.toMillis(), TimeUnit.MILLISECONDS)
+        .execute(() -> {
+          if (!exited.isDone()) {
+            signal(pid, Libc.SIGKILL);
+          }
+        });
+  }
+
+  private static void signal(int pid, int signal) {
+    try {
+      Libc.kill(pid, signal);
+    } catch (ErrnoException e) {
+      LOG.debug("signalling logger {}: {}", pid, e.toString());
+    }
   }
 
   /** An output target possibly shared by stdout and stderr; closed when its last user is done. */
@@ -501,7 +521,7 @@ public final class ProcessIo implements AutoCloseable {
         try {
           out.close();
         } catch (IOException e) {
-          LOG.log(Level.FINE, "closing a sink", e);
+          LOG.debug("closing a sink", e);
         }
       }
     }
@@ -625,7 +645,7 @@ public final class ProcessIo implements AutoCloseable {
         try {
           unblock = Libc.open(fifo, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
         } catch (ErrnoException e) {
-          LOG.log(Level.FINE, "unblocking " + fifo, e);
+          LOG.debug("unblocking " + fifo, e);
         }
       }
       try {
@@ -643,7 +663,7 @@ public final class ProcessIo implements AutoCloseable {
         }
       } catch (Exception e) {
         Libc.closeQuietly(unblock);
-        LOG.log(Level.FINE, "closing " + fifo, e);
+        LOG.debug("closing " + fifo, e);
       }
     }
   }

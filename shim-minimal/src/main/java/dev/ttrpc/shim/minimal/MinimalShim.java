@@ -25,8 +25,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code containerd-shim-minimal-v2} (runtime {@code io.containerd.minimal.v2}): the shim
@@ -117,9 +115,8 @@ public final class MinimalShim implements Shim {
 
   @Override
   public List<ServiceDefinition> services(ShimDaemon daemon) {
-    Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().daemon().name("orphan-reaper").unstarted(r))
-        .scheduleWithFixedDelay(Reaper::sweepOrphans, 2, 2, TimeUnit.SECONDS);
+    // Collects exits (and orphans) from the start, before the first container.
+    Reaper.shared().start();
     TaskService task =
         new TaskService(
             daemon.context().flags().namespace(),

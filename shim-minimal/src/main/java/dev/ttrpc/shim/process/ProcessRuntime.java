@@ -18,12 +18,12 @@ import dev.ttrpc.shim.sys.ErrnoException;
 import dev.ttrpc.shim.sys.Libc;
 import dev.ttrpc.shim.task.Mounts;
 import dev.ttrpc.shim.task.TaskEvent;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,8 +46,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>Update and Checkpoint answer UNIMPLEMENTED; there is no OOM detection.
  * </ul>
  *
- * <p>Processes are JDK children, so their exit codes come from {@link Process#onExit()} (the JDK
- * reaps them; see {@link Reaper} for why nothing else may).
+ * <p>Processes are started with {@code posix_spawn} ({@link Libc#spawn}), not {@link
+ * ProcessBuilder}: they are the shim's own children, and the one {@link Reaper} collects their
+ * exits (no JDK reaper thread per process).
  */
 public final class ProcessRuntime implements ContainerRuntime {
   private static final String SETSID = "/usr/bin/setsid";
@@ -169,9 +170,7 @@ public final class ProcessRuntime implements ContainerRuntime {
     ProcessIo io = ProcessIo.open(stdio, namespace, id);
     Libc.Pty pty = null;
     try {
-      ProcessBuilder pb = new ProcessBuilder(argv);
-      Map<String, String> env = pb.environment();
-      env.clear();
+      Map<String, String> env = new LinkedHashMap<>();
       for (Object o : Json.array(process, "env")) {
         String kv = String.valueOf(o);
         int eq = kv.indexOf('=');
@@ -180,23 +179,23 @@ public final class ProcessRuntime implements ContainerRuntime {
         }
       }
       env.putIfAbsent("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+      Path cwd = null;
       if (!isRoot() || rootDir().toString().equals("/")) {
-        String cwd = Json.string(process, "cwd", "/");
-        if (Files.isDirectory(Path.of(cwd))) {
-          pb.directory(new File(cwd));
+        Path dir = Path.of(Json.string(process, "cwd", "/"));
+        if (Files.isDirectory(dir)) {
+          cwd = dir;
         }
       }
+      Map<Integer, Integer> fds;
       if (stdio.terminal()) {
         pty = Libc.openpty(null);
-        File slave = new File("/proc/self/fd/" + pty.slave());
-        pb.redirectInput(ProcessBuilder.Redirect.from(slave));
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(slave));
-        pb.redirectError(ProcessBuilder.Redirect.appendTo(slave));
+        fds = Map.of(0, pty.slave(), 1, pty.slave(), 2, pty.slave());
       } else {
-        io.redirect(pb);
+        fds = io.childFds();
       }
-      Process p = pb.start();
-      int pid = (int) p.pid();
+      int pid = Libc.spawn(argv, env, new Libc.SpawnOptions(cwd, fds, false));
+      // Registered at once: an exit before this line is kept by the reaper for a while.
+      Reaper.watchChild(pid, exits::exited);
       if (pty != null) {
         Libc.closeQuietly(pty.slave());
         io.attachConsole(pty.master());
@@ -204,9 +203,6 @@ public final class ProcessRuntime implements ContainerRuntime {
       } else {
         io.start();
       }
-      // Async: a quick program may have exited already, and thenAccept would then report the
-      // exit on this thread, before the caller has recorded the pid the exit belongs to.
-      p.onExit().thenAcceptAsync(done -> exits.exited(pid, done.exitValue()));
       return new Spawned(pid, io);
     } catch (IOException | RuntimeException e) {
       if (pty != null) {

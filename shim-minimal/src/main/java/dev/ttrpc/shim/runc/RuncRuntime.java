@@ -23,8 +23,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The runc backend for one container: drives the runc binary as containerd's runc shim does
@@ -35,7 +35,7 @@ import java.util.logging.Logger;
  * <p>Calls are serialised by {@link Container}; the exit callbacks run on reaper threads.
  */
 public final class RuncRuntime implements ContainerRuntime {
-  private static final Logger LOG = Logger.getLogger(RuncRuntime.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(RuncRuntime.class);
 
   private final String namespace;
   private final String id;
@@ -84,10 +84,13 @@ public final class RuncRuntime implements ContainerRuntime {
     if (!rootfs.isEmpty()) {
       Mounts.mountAll(rootfs, bundle.resolve("rootfs"));
     }
-    ProcessIo io = ProcessIo.open(stdio, namespace, id);
+    ProcessIo io = null;
+    ConsoleSocket console = null;
+    boolean created = false;
     Path pidFile = bundle.resolve("init.pid");
-    ConsoleSocket console = stdio.terminal() ? ConsoleSocket.create() : null;
     try {
+      io = ProcessIo.open(stdio, namespace, id);
+      console = stdio.terminal() ? ConsoleSocket.create() : null;
       List<String> args = new ArrayList<>(List.of("create", "--bundle", bundle.toString(),
           "--pid-file", pidFile.toString()));
       if (console != null) {
@@ -105,6 +108,7 @@ public final class RuncRuntime implements ContainerRuntime {
       if (rc != 0) {
         throw runc.runtimeError("OCI runtime create failed", rc);
       }
+      created = true;
       io.start();
       if (console != null) {
         io.attachConsole(console.receiveMaster());
@@ -112,12 +116,30 @@ public final class RuncRuntime implements ContainerRuntime {
       int pid = PidFile.read(pidFile);
       cgroup = Cgroups.of(pid);
       oomKills.set(cgroup == null ? 0 : cgroup.oomKillCount());
-      Reaper.watch(pid, exits);
+      Reaper.watchChild(pid, exits::exited);
       return new Spawned(pid, io);
     } catch (Exception e) {
-      io.close();
+      if (io != null) {
+        io.close();
+      }
+      if (created) {
+        // runc created a container whose init now runs on the rootfs: remove it first, or the
+        // unmount below would pull the filesystem from under a live container.
+        try {
+          Runc.Result r = runc.run(List.of("delete", "--force", id), null);
+          if (r.exitStatus() != 0) {
+            LOG.warn("removing {} after a failed create: {}", id, r.output().trim());
+          }
+        } catch (IOException | InterruptedException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+      }
       if (!rootfs.isEmpty()) {
-        Mounts.unmountAll(bundle.resolve("rootfs"));
+        try {
+          Mounts.unmountAll(bundle.resolve("rootfs"));
+        } catch (IOException | InterruptedException cleanup) {
+          e.addSuppressed(cleanup);
+        }
       }
       throw e;
     } finally {
@@ -177,7 +199,7 @@ public final class RuncRuntime implements ContainerRuntime {
         io.attachConsole(console.receiveMaster());
       }
       int pid = PidFile.read(pidFile);
-      Reaper.watch(pid, exits);
+      Reaper.watchChild(pid, exits::exited);
       return new Spawned(pid, io);
     } catch (Exception e) {
       io.close();
@@ -301,7 +323,7 @@ public final class RuncRuntime implements ContainerRuntime {
       try {
         runc.run(List.of("kill", "--all", id, Integer.toString(Libc.SIGKILL)), null);
       } catch (IOException | InterruptedException e) {
-        LOG.log(Level.WARNING, "killing the rest of " + id, e);
+        LOG.warn("killing the rest of {}", id, e);
       }
     }
   }

@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  * that request instead of overtaking its event. Waiting for I/O to drain and for the init's
  * TaskExit happens outside the lock.
  *
+ * <p>Events follow the rules of {@link EventOrder}, which also says how each is kept here.
+ *
  * <p>An exit may be reported before the backend has returned the pid it belongs to (the process
  * ended at once); such exits are kept by pid (at most {@value #MAX_UNMATCHED_EXITS}) and applied
  * when the pid is recorded.

@@ -51,8 +51,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code containerd.task.v2.Task} on top of the container model: maps requests onto {@link
@@ -63,7 +63,7 @@ import java.util.logging.Logger;
  * duration (as the runc shim does), so lookups wait for a Create in progress.
  */
 public final class TaskService implements TaskTtrpc.Service {
-  private static final Logger LOG = Logger.getLogger(TaskService.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(TaskService.class);
 
   private final String namespace;
   private final Consumer<TaskEvent> events;
@@ -124,21 +124,21 @@ public final class TaskService implements TaskTtrpc.Service {
 
   /** Runs a handler body, translating failures into statuses. */
   private static <T> T call(String what, Body<T> body) {
-    LOG.fine(what);
+    LOG.debug(what);
     try {
       return body.run();
     } catch (StatusException e) {
-      LOG.fine(what + " failed: " + e.getMessage());
+      LOG.debug(what + " failed: " + e.getMessage());
       throw e;
     } catch (TaskException e) {
-      LOG.fine(what + " failed: " + e.code() + " " + e.getMessage());
+      LOG.debug(what + " failed: " + e.code() + " " + e.getMessage());
       throw new StatusException(
           Status.of(Status.Code.forValue(e.code().value()), e.getMessage()), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StatusException(Status.of(Status.Code.CANCELLED, what + " interrupted"), e);
     } catch (Exception e) {
-      LOG.log(Level.FINE, what + " failed", e);
+      LOG.debug(what + " failed", e);
       String msg = e.getMessage() != null ? e.getMessage() : e.toString();
       throw new StatusException(Status.of(Status.Code.UNKNOWN, msg), e);
     }

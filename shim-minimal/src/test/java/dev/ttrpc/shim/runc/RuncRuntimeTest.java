@@ -135,4 +135,47 @@ class RuncRuntimeTest {
     assertTrue(e.getMessage().contains("/usr/bin/wc"), e.getMessage());
     rt.delete();
   }
+
+  @Test
+  void aCreateThatFailsAfterRuncCreateDeletesTheContainerBeforeUnmounting() throws Exception {
+    Map<String, Object> spec = spec("sleep 30");
+    String id = "rt3";
+    Path rootfs = bundle.resolve("rootfs");
+    Path calls = dir.resolve("calls.log");
+    // A runc that succeeds at create but loses the pid file, so the step after it fails; at
+    // delete it records whether the rootfs is still mounted.
+    Path wrapper = dir.resolve("runc-wrapper");
+    Files.writeString(wrapper, String.join("\n",
+        "#!/bin/sh",
+        "for a in \"$@\"; do case $a in create|delete) cmd=$a;; esac; done",
+        "if [ \"$cmd\" = delete ]; then",
+        "  m=$(grep -c ' " + rootfs + " ' /proc/self/mountinfo)",
+        "  echo \"delete $* mounted=$m\" >> " + calls,
+        "fi",
+        "runc \"$@\"; rc=$?",
+        "if [ \"$cmd\" = create ]; then rm -f " + bundle.resolve("init.pid") + "; fi",
+        "exit $rc", ""));
+    Files.setPosixFilePermissions(wrapper,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    RuncOptions options = new RuncOptions(false, false, wrapper.toString(), "", "", false);
+    RuncRuntime rt = new RuncRuntime(namespace, id, bundle, options,
+        List.of(new dev.ttrpc.shim.task.TaskEvent.Mount("bind", rootfs.toString(), "",
+            List.of("rbind"))),
+        spec, (pid, status) -> {});
+    try {
+      assertThrows(Exception.class, () -> rt.create(new Stdio("", "", "", false)));
+      Process state = new ProcessBuilder("runc", "--root", "/run/containerd/runc/" + namespace,
+          "state", id).redirectErrorStream(true).start();
+      String out = new String(state.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(state.waitFor() != 0, "the container must be gone: " + out);
+      assertFalse(dev.ttrpc.shim.task.Mounts.isMountPoint(rootfs), "rootfs unmounted");
+      String log = Files.exists(calls) ? Files.readString(calls) : "";
+      assertTrue(log.contains("delete --force " + id) && log.contains("mounted=1"),
+          "runc delete --force ran while the rootfs was still mounted: " + log);
+    } finally {
+      new ProcessBuilder("runc", "--root", "/run/containerd/runc/" + namespace, "delete",
+          "--force", id).start().waitFor();
+      dev.ttrpc.shim.task.Mounts.unmountAll(rootfs);
+    }
+  }
 }

@@ -31,6 +31,14 @@ class ContainerTest {
         events::add);
   }
 
+  /** Every scenario, whatever it checks besides, must publish in the order of EventOrder. */
+  @org.junit.jupiter.api.AfterEach
+  void publishedInTheOrderContainerdRequires() {
+    synchronized (events) {
+      assertEquals(List.of(), EventOrder.violations(List.copyOf(events)), events.toString());
+    }
+  }
+
   private List<String> topics() {
     synchronized (events) {
       return events.stream().map(e -> e.topic() + (e instanceof TaskEvent.Exited x ? ":" + x.id()
@@ -251,6 +259,49 @@ class ContainerTest {
     assertEquals(5, c.waitFor("e1").get(5, TimeUnit.SECONDS).status());
     assertEquals(List.of("/tasks/create", "/tasks/start", "/tasks/exec-added",
         "/tasks/exec-started", "/tasks/exit:e1"), topics());
+  }
+
+  @Test
+  void deleteRightAfterTheExitStillPublishesTheExitFirst() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      events.clear();
+      Container c = create();
+      c.start("");
+      c.exec("e1", new byte[0], noIo());
+      c.start("e1");
+      runtime.exit(100, 0);
+      c.waitFor("").get(5, TimeUnit.SECONDS);
+      // The init's TaskExit is still held for the exec; Delete must not overtake it.
+      CompletableFuture<ProcessRecord.Exit> deleted = CompletableFuture.supplyAsync(() -> {
+        try {
+          return c.delete("");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      Thread.sleep(5);
+      runtime.exit(101, 0);
+      deleted.get(20, TimeUnit.SECONDS);
+      List<String> t = topics();
+      assertEquals(List.of(), EventOrder.violations(List.copyOf(events)), t.toString());
+      assertEquals("/tasks/delete", t.get(t.size() - 1), t.toString());
+    }
+  }
+
+  @Test
+  void anExitReportedTwiceIsPublishedOnce() throws Exception {
+    Container c = create();
+    c.start("");
+    c.exec("e1", new byte[0], noIo());
+    c.start("e1");
+    runtime.exit(101, 1);
+    runtime.exit(101, 1);
+    runtime.exit(100, 2);
+    runtime.exit(100, 2);
+    awaitTopics(6);
+    Thread.sleep(50);
+    assertEquals(1, topics().stream().filter(t -> t.equals("/tasks/exit:e1")).count());
+    assertEquals(1, topics().stream().filter(t -> t.equals("/tasks/exit:c1")).count());
   }
 
   /** The init's TaskExit is queued asynchronously: wait for it. */
