@@ -315,7 +315,7 @@ class LauncherFastPathTest {
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  private record Result(int status, byte[] stdout) {
+  private record Result(int status, byte[] stdout, byte[] stderr) {
     String text() {
       return new String(stdout, StandardCharsets.ISO_8859_1);
     }
@@ -370,6 +370,8 @@ class LauncherFastPathTest {
     Result r = run(action, e, null);
     assertEquals(STUB_OUTPUT, r.text(), why);
     assertEquals(STUB_STATUS, r.status, why);
+    // containerd reads start's stdout and stderr together: the launcher must add nothing.
+    assertEquals("", new String(r.stderr, StandardCharsets.UTF_8), why);
   }
 
   private Result runStub(List<String> action) throws Exception {
@@ -398,7 +400,8 @@ class LauncherFastPathTest {
     // Not the machine's config file: a test sets its own.
     pb.environment().put("MINIMAL_SHIM_CONFIG", tmp.resolve("absent.toml").toString());
     pb.environment().putAll(env);
-    pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+    Path stderr = Files.createTempFile(tmp, "stderr", ".txt");
+    pb.redirectError(stderr.toFile());
     if (stdin == null) {
       pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     }
@@ -410,6 +413,6 @@ class LauncherFastPathTest {
     }
     byte[] out = p.getInputStream().readAllBytes();
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "launcher hangs");
-    return new Result(p.exitValue(), out);
+    return new Result(p.exitValue(), out, Files.readAllBytes(stderr));
   }
 }
