@@ -15,7 +15,8 @@
 #     checked for the byte count: stdout through ctr's FIFO, stdout into a file:// log, stdin.
 #
 # Needs root. Build the shim first (mvn -DskipTests package -pl shim-minimal -am).
-# With the defaults it takes about 4-6 minutes on an idle 2-CPU machine.
+# With the defaults it took 7.8-10.5 minutes on a 2-CPU machine at load average 8-15 (not yet
+# timed on an idle machine; most of it is our cold runs, which stretch with the load).
 # Environment: BENCH_RUNS (default 20), BENCH_ACTION_RUNS (default 10), BENCH_GROUPED (default
 #   49, i.e. 50 containers in one daemon), BENCH_IO_RUNS (default 3),
 #   BENCH_RUNTIMES (default "io.containerd.runc.v2 io.containerd.minimal.v2"),
