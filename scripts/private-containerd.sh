@@ -248,14 +248,15 @@ cmd_stop() {
     kill -KILL "$pid" 2>/dev/null || true
   done
 
-  # The shims' sockets, named in each bundle's address file.
+  # The shims' sockets, named in each bundle's address file, and the minimal shim's daemon
+  # records next to them (left behind by a daemon that was killed).
   local address_file address
   for address_file in "$dir"/state/io.containerd.runtime.v2.task/*/*/address; do
     [[ -f $address_file ]] || continue
     address=$(<"$address_file")
     address=${address#unix://}
     if [[ $address == /run/containerd/s/* ]]; then
-      rm -f "$address"
+      rm -f "$address" "$address.daemon"
     fi
   done
   for ns in "${namespaces[@]}"; do

@@ -21,8 +21,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends task events to containerd: {@code containerd.services.events.ttrpc.v1.Events/Forward} on
@@ -43,7 +43,7 @@ import java.util.logging.Logger;
  * <p>Thread-safe.
  */
 public final class EventPublisher implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(EventPublisher.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
   private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(5);
   private static final int MAX_ATTEMPTS = 5;
 
@@ -104,7 +104,7 @@ public final class EventPublisher implements AutoCloseable {
             .setEvent(anyOf(event))
             .build();
     if (closed) {
-      LOG.warning("publisher closed; dropping " + topic);
+      LOG.warn("publisher closed; dropping " + topic);
       return;
     }
     pending.incrementAndGet();
@@ -125,10 +125,10 @@ public final class EventPublisher implements AutoCloseable {
       } catch (Exception e) {
         if (item.attempt() >= MAX_ATTEMPTS) {
           pending.decrementAndGet();
-          LOG.log(Level.WARNING, "dropping event " + item.envelope().getTopic(), e);
+          LOG.warn("dropping event " + item.envelope().getTopic(), e);
           continue;
         }
-        LOG.log(Level.FINE, "publishing " + item.envelope().getTopic() + " failed; will retry", e);
+        LOG.debug("publishing " + item.envelope().getTopic() + " failed; will retry", e);
         Item next = new Item(item.envelope(), item.attempt() + 1);
         retries.schedule(() -> queue.add(next), item.attempt(), TimeUnit.SECONDS);
       }
@@ -162,7 +162,7 @@ public final class EventPublisher implements AutoCloseable {
       try {
         c.close();
       } catch (Exception e) {
-        LOG.log(Level.FINE, "closing the event transport", e);
+        LOG.debug("closing the event transport", e);
       }
     }
   }

@@ -7,6 +7,7 @@ import dev.ttrpc.ServiceDefinition;
 import dev.ttrpc.TtrpcServer;
 import dev.ttrpc.TtrpcServerBuilder;
 import dev.ttrpc.proto.containerd.task.v2.DeleteResponse;
+import dev.ttrpc.shim.log.ShimLog;
 import dev.ttrpc.shim.sys.ErrnoException;
 import dev.ttrpc.shim.sys.Libc;
 import java.io.IOException;
@@ -20,8 +21,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The entry point of a Java containerd shim: parses the command line and runs the action.
@@ -39,15 +40,11 @@ import java.util.logging.Logger;
  *       ShimDaemon#shutdown()}.
  * </ul>
  *
- * <p>Logging goes through {@code java.util.logging} (and SLF4J for the ttRPC library), to stderr
- * only, and only in daemon mode or on failure: {@code start} must keep stderr empty.
+ * <p>Logging goes through SLF4J (bound to {@link ShimLog}'s logrus lines), to stderr only, and
+ * only in daemon mode or on failure: {@code start} must keep stderr empty.
  */
 public final class ShimRunner {
-  private static final Logger LOG = Logger.getLogger(ShimRunner.class.getName());
-
-  /** Held strongly: java.util.logging forgets the level of loggers nobody references. */
-  private static final List<Logger> QUIET_LOGGERS =
-      List.of(Logger.getLogger("java.lang.ProcessBuilder"), Logger.getLogger("java.lang.Runtime"));
+  private static final Logger LOG = LoggerFactory.getLogger(ShimRunner.class);
 
   private ShimRunner() {}
 
@@ -108,7 +105,12 @@ public final class ShimRunner {
         ShimContext ctx = new ShimContext(flags, bundle, StartInput.EMPTY, env);
         DeleteResponse r = shim.cleanup(ctx);
         removeDeadSocket(bundle);
-        System.out.write(r.toByteArray());
+        // After a clean Delete the daemon recorded the task's real exit; the launcher's fast
+        // path prints those same bytes.
+        byte[] out =
+            ShimRecords.deletedResponse(bundle, flags.namespace(), flags.id())
+                .orElseGet(r::toByteArray);
+        System.out.write(out);
         return 0;
       }
       case "" -> {
@@ -146,7 +148,26 @@ public final class ShimRunner {
             flags.daemonArguments(),
             env,
             a -> json ? startReplyJson(a) : a);
+    if (!r.reused()) {
+      recordDaemon(r, flags, group);
+    }
     return json ? startReplyJson(r.address()) : r.address();
+  }
+
+  /** Lets the launcher reuse this daemon without a JVM ({@link ShimRecords}); best effort. */
+  private static void recordDaemon(ShimStart.Result r, ShimFlags flags, String group) {
+    var daemon = ShimRecords.ProcessIdentity.of(r.daemonPid());
+    var containerd =
+        ProcessHandle.current().parent().flatMap(p -> ShimRecords.ProcessIdentity.of(p.pid()));
+    if (daemon.isPresent() && containerd.isPresent()) {
+      ShimRecords.writeDaemonRecord(
+          ShimSockets.socketPath(r.address()),
+          daemon.get(),
+          flags.namespace(),
+          flags.address(),
+          group,
+          containerd.get());
+    }
   }
 
   /** The JSON start reply containerd 1.7+ understands (task API version 2, ttRPC). */
@@ -214,6 +235,11 @@ public final class ShimRunner {
           @Override
           public void shutdown() {
             if (stopping.compareAndSet(false, true)) {
+              if (socket != null) {
+                // Before the Shutdown reply: from now on the launcher must not hand this daemon
+                // out.
+                ShimRecords.removeDaemonRecord(socket, Libc.getpid());
+              }
               stop.countDown();
             }
           }
@@ -228,12 +254,13 @@ public final class ShimRunner {
     } else {
       server.start(ctx.flags().socket());
     }
-    LOG.info("shim " + ctx.flags().id() + " serving (pid " + Libc.getpid() + ")");
+    LOG.info("shim {} serving (pid {})", ctx.flags().id(), Libc.getpid());
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   if (socket != null) {
+                    ShimRecords.removeDaemonRecord(socket, Libc.getpid());
                     try {
                       Files.deleteIfExists(socket);
                     } catch (IOException ignored) {
@@ -242,7 +269,7 @@ public final class ShimRunner {
                   }
                 }));
     stop.await();
-    LOG.info("shim " + ctx.flags().id() + " shutting down");
+    LOG.info("shim {} shutting down", ctx.flags().id());
     try {
       server.shutdown().get(2, TimeUnit.SECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
@@ -298,46 +325,11 @@ public final class ShimRunner {
     }
   }
 
-  /** One logrus-style line per record on stderr, debug level with {@code -debug}. */
+  /**
+   * Logrus lines on stderr (the log FIFO in the daemon), debug level with {@code -debug}; see
+   * {@link ShimLog}.
+   */
   public static void configureLogging(boolean debug) {
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", debug ? "debug" : "info");
-    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
-    // Netty's start-up chatter and the JDK's per-process-start stack traces are noise here.
-    System.setProperty("org.slf4j.simpleLogger.log.io.netty", "info");
-    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-    System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
-    for (Logger quiet : QUIET_LOGGERS) {
-      quiet.setLevel(Level.INFO);
-    }
-    Logger root = Logger.getLogger("");
-    Level level = debug ? Level.FINE : Level.INFO;
-    root.setLevel(level);
-    for (java.util.logging.Handler h : root.getHandlers()) {
-      root.removeHandler(h);
-    }
-    java.util.logging.ConsoleHandler h = new java.util.logging.ConsoleHandler();
-    h.setLevel(level);
-    h.setFormatter(new LogrusFormatter());
-    root.addHandler(h);
-  }
-
-  /** {@code time="..." level=debug msg="..."}, the format containerd's shims log in. */
-  static final class LogrusFormatter extends java.util.logging.Formatter {
-    @Override
-    public String format(java.util.logging.LogRecord r) {
-      int v = r.getLevel().intValue();
-      String level =
-          v >= Level.SEVERE.intValue() ? "error"
-              : v >= Level.WARNING.intValue() ? "warning"
-              : v >= Level.INFO.intValue() ? "info" : "debug";
-      StringBuilder msg = new StringBuilder(formatMessage(r));
-      if (r.getThrown() != null) {
-        java.io.StringWriter sw = new java.io.StringWriter();
-        r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
-        msg.append(": ").append(sw.toString().stripTrailing());
-      }
-      return "time=\"" + r.getInstant() + "\" level=" + level + " msg=" + Json.write(
-          msg.toString()) + " logger=" + r.getLoggerName() + "\n";
-    }
+    ShimLog.get().configure(debug);
   }
 }

@@ -23,17 +23,6 @@ class ShimRunnerTest {
   }
 
   @Test
-  void logLinesAreLogrusStyle() {
-    java.util.logging.LogRecord r =
-        new java.util.logging.LogRecord(java.util.logging.Level.FINE, "start \"c1\"");
-    r.setLoggerName("x");
-    r.setInstant(java.time.Instant.parse("2026-01-02T03:04:05.123Z"));
-    assertEquals(
-        "time=\"2026-01-02T03:04:05.123Z\" level=debug msg=\"start \\\"c1\\\"\" logger=x\n",
-        new ShimRunner.LogrusFormatter().format(r));
-  }
-
-  @Test
   void deleteRemovesOnlyADeadDaemonsSocket() throws Exception {
     Path sock = bundle.resolve("s.sock");
     Files.writeString(bundle.resolve("address"), "unix://" + sock);

@@ -8,8 +8,12 @@ import dev.ttrpc.TtrpcServer;
 import dev.ttrpc.proto.containerd.services.events.ttrpc.v1.EventsTtrpc;
 import dev.ttrpc.proto.containerd.services.events.ttrpc.v1.ForwardRequest;
 import dev.ttrpc.proto.containerd.task.v2.ConnectRequest;
+import dev.ttrpc.proto.containerd.task.v2.CreateTaskRequest;
+import dev.ttrpc.proto.containerd.task.v2.DeleteRequest;
+import dev.ttrpc.proto.containerd.task.v2.StartRequest;
 import dev.ttrpc.proto.containerd.task.v2.StateRequest;
 import dev.ttrpc.proto.containerd.task.v2.TaskTtrpc;
+import dev.ttrpc.proto.containerd.task.v2.WaitRequest;
 import dev.ttrpc.shim.EventPublisher;
 import dev.ttrpc.shim.Json;
 import dev.ttrpc.shim.ShimFlags;
@@ -17,6 +21,9 @@ import dev.ttrpc.shim.ShimRunner;
 import dev.ttrpc.shim.ShimSockets;
 import dev.ttrpc.shim.StartInput;
 import dev.ttrpc.shim.sys.Libc;
+import dev.ttrpc.shim.task.EventMessages;
+import dev.ttrpc.shim.task.TaskEvent;
+import dev.ttrpc.shim.task.TaskService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,10 +69,10 @@ public final class AotTraining {
               .build()
               .start(events);
       EventPublisher publisher = EventPublisher.toContainerd(events, "default");
-      MinimalTaskService service =
-          new MinimalTaskService(
-              "default", MinimalTaskService.publishTo(publisher), () -> {},
-              o -> ShimConfig.defaults());
+      TaskService service =
+          new TaskService(
+              "default", TaskService.publishTo(publisher), () -> {},
+              new MinimalBackends(o -> ShimConfig.defaults()));
       TtrpcServer taskServer =
           TtrpcServer.builder().addService(TaskTtrpc.bindService(service)).build().start(task);
       try (TtrpcClient client = TtrpcClient.connect(task)) {
@@ -82,6 +89,7 @@ public final class AotTraining {
               EventMessages.toProto(new TaskEvent.Exited("t1", "t1", 1, 0, Instant.now())));
         }
       }
+      trainContainerLifecycle(task, dir);
       publisher.drain(Duration.ofSeconds(5));
       publisher.close();
       taskServer.shutdownNow();
@@ -92,5 +100,54 @@ public final class AotTraining {
       }
     }
     System.exit(0);
+  }
+
+  /**
+   * What containerd does for {@code ctr run --rm}: Connect, Create (stdout into a FIFO the
+   * training reads, stderr into a file), Start, Wait, State, Delete, twice, with the process
+   * backend on the host's {@code /bin/sh} (the runc backend would need root and a rootfs at
+   * package time). Best effort: a machine where this cannot run still gets the rest of the
+   * cache.
+   */
+  private static void trainContainerLifecycle(String task, Path dir) {
+    try (TtrpcClient client = TtrpcClient.connect(task)) {
+      TaskTtrpc.TaskStub stub = TaskTtrpc.newStub(client).withTimeout(Duration.ofSeconds(10));
+      for (int i = 0; i < 2; i++) {
+        String id = "train" + i;
+        Path bundle = Files.createDirectories(dir.resolve(id));
+        Files.writeString(
+            bundle.resolve("config.json"),
+            "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/sh\",\"-c\","
+                + "\"echo out; echo err >&2\"],\"cwd\":\"/\",\"env\":[\"PATH=/usr/bin:/bin\"],"
+                + "\"user\":{\"uid\":" + Libc.geteuid() + ",\"gid\":" + Libc.getegid() + "}},"
+                + "\"root\":{\"path\":\"/\"},\"annotations\":{\""
+                + ShimConfig.BACKEND_ANNOTATION + "\":\"process\"}}");
+        Path stdout = bundle.resolve("stdout");
+        Libc.mkfifo(stdout, 0600);
+        try (java.nio.channels.FileChannel reader =
+            java.nio.channels.FileChannel.open(
+                stdout, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE)) {
+          // Held open (read and write) like ctr's reader, so the shim's FIFO writes never block.
+          if (!reader.isOpen()) {
+            throw new IllegalStateException("stdout FIFO closed");
+          }
+          stub.connect(ConnectRequest.newBuilder().setId(id).build());
+          stub.create(
+              CreateTaskRequest.newBuilder()
+                  .setId(id)
+                  .setBundle(bundle.toString())
+                  .setStdout(stdout.toString())
+                  .setStderr("file://" + bundle.resolve("stderr.log"))
+                  .build());
+          stub.start(StartRequest.newBuilder().setId(id).build());
+          stub.wait_(WaitRequest.newBuilder().setId(id).build());
+          stub.state(StateRequest.newBuilder().setId(id).build());
+          stub.delete(DeleteRequest.newBuilder().setId(id).build());
+        }
+      }
+    } catch (Exception e) {
+      System.err.println("AOT training: container lifecycle skipped: " + e);
+    }
   }
 }

@@ -13,6 +13,11 @@ import dev.ttrpc.shim.ShimContext;
 import dev.ttrpc.shim.ShimDaemon;
 import dev.ttrpc.shim.ShimRunner;
 import dev.ttrpc.shim.ShimSockets;
+import dev.ttrpc.shim.process.ProcessRuntime;
+import dev.ttrpc.shim.reaper.Reaper;
+import dev.ttrpc.shim.runc.RuncOptions;
+import dev.ttrpc.shim.runc.RuncRuntime;
+import dev.ttrpc.shim.task.TaskService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,8 +25,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code containerd-shim-minimal-v2} (runtime {@code io.containerd.minimal.v2}): the shim
@@ -90,7 +93,7 @@ public final class MinimalShim implements Shim {
     Path bundle = context.bundle();
     String id = context.flags().id();
     Map<String, Object> saved = Map.of();
-    Path options = bundle.resolve(MinimalTaskService.OPTIONS_FILE);
+    Path options = bundle.resolve(MinimalBackends.OPTIONS_FILE);
     if (Files.exists(options)) {
       saved = Json.parseObject(Files.readString(options));
     }
@@ -112,15 +115,16 @@ public final class MinimalShim implements Shim {
 
   @Override
   public List<ServiceDefinition> services(ShimDaemon daemon) {
-    Executors.newSingleThreadScheduledExecutor(
-            r -> Thread.ofPlatform().daemon().name("orphan-reaper").unstarted(r))
-        .scheduleWithFixedDelay(Reaper::sweepOrphans, 2, 2, TimeUnit.SECONDS);
-    MinimalTaskService task =
-        new MinimalTaskService(
+    // Collects exits (and orphans) from the start, before the first container.
+    Reaper.shared().start();
+    TaskService task =
+        new TaskService(
             daemon.context().flags().namespace(),
-            MinimalTaskService.publishTo(daemon.publisher()),
+            TaskService.publishTo(daemon.publisher()),
             daemon::shutdown,
-            MinimalShim::configFor);
+            new MinimalBackends(MinimalShim::configFor),
+            (bundle, id, response, callerPid) ->
+                daemon.recordCleanDelete(bundle, id, response.toByteArray(), callerPid));
     ServiceDefinition taskV2 = TaskTtrpc.bindService(task);
     // containerd 2.x calls task v3, whose messages are the v2 ones on the wire.
     return List.of(

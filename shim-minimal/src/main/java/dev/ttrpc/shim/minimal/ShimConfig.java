@@ -1,5 +1,6 @@
 package dev.ttrpc.shim.minimal;
 
+import dev.ttrpc.shim.TaskException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

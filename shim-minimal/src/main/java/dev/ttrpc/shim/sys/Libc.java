@@ -143,6 +143,9 @@ public final class Libc {
       errno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
   private static final MethodHandle WRITE =
       errno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  private static final MethodHandle SPLICE =
+      errno("splice", FunctionDescriptor.of(
+          JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
   private static final MethodHandle SOCKET =
       errno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle BIND =
@@ -667,6 +670,38 @@ public final class Libc {
           return 0;
         }
         throw new ErrnoException("read(" + fd + ")", err);
+      }
+    } catch (ErrnoException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** splice(2) flag: move pages instead of copying where the kernel can. */
+  public static final int SPLICE_F_MOVE = 1;
+
+  /**
+   * Moves up to {@code length} bytes from {@code in} to {@code out} inside the kernel with
+   * splice(2) (one of them must be a pipe), at the descriptors' current positions; retries on
+   * EINTR. Returns the bytes moved, 0 at end of input. Blocks like read/write on blocking
+   * descriptors. Fails with EINVAL where the kernel cannot splice (e.g. an O_APPEND file): the
+   * caller then copies with read/write.
+   */
+  public static long splice(int in, int out, long length, int flags) throws ErrnoException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
+      while (true) {
+        long n =
+            (long) SPLICE.invokeExact(
+                cap, in, MemorySegment.NULL, out, MemorySegment.NULL, length, flags);
+        if (n >= 0) {
+          return n;
+        }
+        int err = errnoOf(cap);
+        if (err != Errno.EINTR) {
+          throw new ErrnoException("splice(" + in + ", " + out + ")", err);
+        }
       }
     } catch (ErrnoException e) {
       throw e;

@@ -1,0 +1,418 @@
+package dev.ttrpc.shim.minimal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ttrpc.proto.containerd.task.v2.DeleteResponse;
+import dev.ttrpc.shim.ShimRecords;
+import dev.ttrpc.shim.ShimRecords.ProcessIdentity;
+import dev.ttrpc.shim.ShimSockets;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher script's {@code start} and {@code delete} shortcuts: taken only when provably
+ * right, and then byte-for-byte what the JVM answers. The launcher runs from the sources
+ * (src/main/dist) against this module's classes; "the JVM path" is either the real shim or, to
+ * see whether the shortcut was taken, a stub java that prints {@value #STUB_OUTPUT}. The test
+ * JVM plays containerd (it is the launcher's parent), a {@code sleep} process plays the daemon.
+ */
+class LauncherFastPathTest {
+  private static final String STUB_OUTPUT = "jvm-path";
+  private static final int STUB_STATUS = 3;
+  private static final Path SOCKET_DIR = ShimSockets.DEFAULT_SOCKET_DIR;
+
+  @TempDir Path tmp;
+
+  private Path launcher;
+  private Path stubJava;
+  private Path bundle;
+  private final String namespace = "fastpath-test";
+  private final String containerdAddress = "/run/fastpath-test/containerd.sock";
+  private final String group = "g-" + UUID.randomUUID();
+  private final String id = "c-" + UUID.randomUUID();
+  private Process daemon;
+  private ServerSocketChannel listener;
+  private Path socket;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    assumeTrue(
+        "root".equals(System.getProperty("user.name")),
+        "needs root: the launcher's shortcut looks for daemons in " + SOCKET_DIR);
+    Path home = Files.createDirectories(tmp.resolve("dist"));
+    Files.createDirectories(home.resolve("bin"));
+    Files.createDirectories(home.resolve("lib"));
+    launcher = home.resolve("bin/containerd-shim-minimal-v2");
+    String script =
+        Files.readString(Path.of("src/main/dist/containerd-shim-minimal-v2"))
+            .replace("@JAVA@", Path.of(System.getProperty("java.home"), "bin", "java").toString())
+            .replace("@CLASSPATH@", System.getProperty("java.class.path"));
+    Files.writeString(launcher, script);
+    Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+    stubJava = tmp.resolve("stub-java");
+    Files.writeString(
+        stubJava, "#!/bin/sh\nprintf " + STUB_OUTPUT + "\nexit " + STUB_STATUS + "\n");
+    Files.setPosixFilePermissions(stubJava, PosixFilePermissions.fromString("rwxr-xr-x"));
+    bundle = Files.createDirectories(tmp.resolve("bundle"));
+    writeSpec("{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/true\"]},"
+        + "\"annotations\":{\"io.containerd.runc.v2.group\":\"" + group + "\",\"x\":\"y\"}}");
+  }
+
+  @AfterEach
+  void tearDown() throws IOException {
+    if (daemon != null) {
+      daemon.destroyForcibly();
+    }
+    if (listener != null) {
+      listener.close();
+    }
+    if (socket != null) {
+      Files.deleteIfExists(socket);
+      Files.deleteIfExists(ShimRecords.daemonRecord(socket));
+    }
+  }
+
+  // ---- start --------------------------------------------------------------------------------
+
+  @Test
+  void startShortcutPrintsAndWritesWhatTheJvmDoes() throws Exception {
+    startFakeDaemon(group);
+    recordDaemon(group, containerd());
+    Result jvm = run(List.of("start"), Map.of("MINIMAL_SHIM_FAST_PATHS", "off"), null);
+    assertEquals(0, jvm.status, jvm.text());
+    String jvmAddressFile = Files.readString(bundle.resolve("address"));
+    Files.delete(bundle.resolve("address"));
+
+    Result fast = runStub(List.of("start"));
+    assertEquals(jvm.status, fast.status);
+    assertArrayEquals(jvm.stdout, fast.stdout, fast.text());
+    assertEquals("unix://" + socket, fast.text());
+    assertEquals(jvmAddressFile, Files.readString(bundle.resolve("address")));
+    assertFalse(Files.exists(bundle.resolve(".address")));
+  }
+
+  @Test
+  void startShortcutFollowsTheGroupRule() throws Exception {
+    // CRI sandbox id when there is no group annotation, the container id when neither is set.
+    String sandbox = "sb-" + UUID.randomUUID();
+    writeSpec("{\"annotations\":{\"io.kubernetes.cri.sandbox-id\":\"" + sandbox + "\"}}");
+    startFakeDaemon(sandbox);
+    recordDaemon(sandbox, containerd());
+    assertEquals("unix://" + socket, runStub(List.of("start")).text());
+    tearDown();
+
+    writeSpec("{\"ociVersion\":\"1.0.2\"}");
+    startFakeDaemon(id);
+    recordDaemon(id, containerd());
+    assertEquals("unix://" + socket, runStub(List.of("start")).text());
+  }
+
+  @Test
+  void startTakesTheJvmPathWithoutALiveRecordedDaemon() throws Exception {
+    startFakeDaemon(group);
+    assertJvmPath(List.of("start"), "no daemon record");
+
+    recordDaemon(group, containerd());
+    Path record = ShimRecords.daemonRecord(socket);
+    String good = Files.readString(record);
+
+    Files.writeString(record, good.replaceFirst("start=\\d+", "start=1"));
+    assertJvmPath(List.of("start"), "pid reused: another start time");
+    Files.writeString(record, good.replaceFirst("boot=\\S+", "boot=" + UUID.randomUUID()));
+    assertJvmPath(List.of("start"), "recorded in another boot");
+    Files.writeString(record, good.replaceFirst("containerd=.*", "containerd=1 1"));
+    assertJvmPath(List.of("start"), "another containerd (restarted)");
+    Files.writeString(record, good.replace("namespace=" + namespace, "namespace=other"));
+    assertJvmPath(List.of("start"), "record of another namespace");
+    Files.writeString(record, good.replace("address=" + containerdAddress, "address=/x.sock"));
+    assertJvmPath(List.of("start"), "record of another containerd address");
+    Files.writeString(record, good.replace("shim-daemon 1", "shim-daemon 2"));
+    assertJvmPath(List.of("start"), "unknown record version");
+
+    Files.delete(record);
+    Path elsewhere = tmp.resolve("foreign");
+    Files.writeString(elsewhere, good);
+    Files.createSymbolicLink(record, elsewhere);
+    assertJvmPath(List.of("start"), "record is a symbolic link");
+    Files.delete(record);
+    Files.writeString(record, good);
+    Files.setOwner(record, record.getFileSystem().getUserPrincipalLookupService()
+        .lookupPrincipalByName("nobody"));
+    assertJvmPath(List.of("start"), "record owned by another user");
+    Files.delete(record);
+    Files.writeString(record, good);
+
+    daemon.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    assertJvmPath(List.of("start"), "daemon dead");
+  }
+
+  @Test
+  void startTakesTheJvmPathForInputsOnlyTheJvmUnderstands() throws Exception {
+    startFakeDaemon(group);
+    recordDaemon(group, containerd());
+    assertEquals("unix://" + socket, runStub(List.of("start")).text(), "the shortcut applies");
+
+    Result withOptions = run(List.of("start"), Map.of("MINIMAL_SHIM_JAVA", stubJava.toString()),
+        new byte[] {0x0a, 0x01, 0x78});
+    assertEquals(STUB_OUTPUT, withOptions.text(), "runtime options on stdin");
+    assertJvmPath(List.of("start"), Map.of("MINIMAL_SHIM_FAST_PATHS", "off"), "disabled");
+
+    Path config = tmp.resolve("minimal-shim.toml");
+    Files.writeString(config, "grouping = \"namespace\"\n");
+    assertJvmPath(List.of("start"), Map.of("MINIMAL_SHIM_CONFIG", config.toString()),
+        "a config that chooses the grouping");
+    Files.writeString(config, "default_backend = \"process\"\n");
+    assertEquals("unix://" + socket,
+        run(List.of("start"), Map.of("MINIMAL_SHIM_JAVA", stubJava.toString(),
+            "MINIMAL_SHIM_CONFIG", config.toString()), null).text(),
+        "a config without grouping keeps the rule");
+
+    List<String> otherFlags = new ArrayList<>(flags());
+    otherFlags.set(otherFlags.indexOf(namespace), "other-ns");
+    assertEquals(STUB_OUTPUT,
+        run(otherFlags, List.of("start"), Map.of("MINIMAL_SHIM_JAVA", stubJava.toString()), null)
+            .text(),
+        "another namespace hashes to another (absent) daemon");
+    assertJvmPath(List.of("-unknown", "start"), "unknown flag");
+    assertJvmPath(List.of("-bundle", bundle.toString(), "start"), "flag containerd never gives");
+
+    String spec = "{\"annotations\":{\"io.containerd.runc.v2.group\":\"" + group + "\"}}";
+    writeSpec(spec.replace(group, "a/" + group));
+    assertJvmPath(List.of("start"), "group with a slash");
+    writeSpec(spec.replace("{\"annotations", "{\"a\":\"\\u0041\",\"annotations"));
+    assertJvmPath(List.of("start"), "\\u escapes");
+    writeSpec("{\"annotations\": {\"io.containerd.runc.v2.group\": \"" + group + "\"}}");
+    assertJvmPath(List.of("start"), "not compact JSON");
+    writeSpec(spec.replace("}}", ",\"io.containerd.runc.v2.group\":\"" + group + "\"}}"));
+    assertJvmPath(List.of("start"), "duplicate key");
+    writeSpec("{\"annotations\":{\"k\":\"{}\",\"io.containerd.runc.v2.group\":\"" + group
+        + "\"}}");
+    assertJvmPath(List.of("start"), "braces inside the annotations");
+    writeSpec("{\"x\":{\"io.containerd.runc.v2.group\":\"" + group + "\"},\"annotations\":{}}");
+    assertJvmPath(List.of("start"), "key outside the annotations");
+    Files.delete(bundle.resolve("config.json"));
+    assertJvmPath(List.of("start"), "no config.json");
+    // Go's JSON encoder escapes <, > and & as \u003c, \u003e, \u0026: still readable.
+    writeSpec(
+        spec.replace("{\"annotations", "{\"args\":[\"a\\u0026\\u003cb\"],\"annotations"));
+    assertEquals("unix://" + socket, runStub(List.of("start")).text());
+
+    Files.delete(socket);
+    assertJvmPath(List.of("start"), "socket file gone");
+  }
+
+  // ---- delete -------------------------------------------------------------------------------
+
+  @Test
+  void deleteShortcutPrintsTheBytesTheJvmPrints() throws Exception {
+    Files.writeString(bundle.resolve(MinimalBackends.OPTIONS_FILE), "{\"backend\":\"process\"}");
+    DeleteResponse response =
+        DeleteResponse.newBuilder()
+            .setPid(4242)
+            .setExitStatus(7)
+            .setExitedAt(com.google.protobuf.Timestamp.newBuilder().setSeconds(1_700_000_000L)
+                .setNanos(255))
+            .build();
+    recordDelete(response.toByteArray(), containerd());
+    List<String> action = List.of("-bundle", bundle.toString(), "delete");
+
+    Result jvm = run(action, Map.of("MINIMAL_SHIM_FAST_PATHS", "off"), null);
+    assertEquals(0, jvm.status, jvm.text());
+    assertArrayEquals(response.toByteArray(), jvm.stdout);
+    Result fast = runStub(action);
+    assertEquals(jvm.status, fast.status);
+    assertArrayEquals(jvm.stdout, fast.stdout, HexFormat.of().formatHex(fast.stdout));
+    // Also from the bundle as working directory (no -bundle), as containerd runs it.
+    assertArrayEquals(jvm.stdout, runStub(List.of("delete")).stdout);
+  }
+
+  @Test
+  void deleteShortcutCopesWithEveryByteValue() throws Exception {
+    byte[] all = new byte[256];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = (byte) i;
+    }
+    recordDelete(all, containerd());
+    Result fast = runStub(List.of("delete"));
+    assertEquals(0, fast.status);
+    assertArrayEquals(all, fast.stdout);
+  }
+
+  @Test
+  void deleteTakesTheJvmPathWithoutAMatchingCleanDelete() throws Exception {
+    List<String> action = List.of("delete");
+    assertJvmPath(action, "no delete record");
+    recordDelete(new byte[] {8, 1}, containerd());
+    Path record = bundle.resolve(ShimRecords.DELETED_FILE);
+    String good = Files.readString(record);
+    assertEquals("\b\1", runStub(action).text(), "the shortcut applies");
+
+    Files.writeString(record, good.replaceFirst("containerd=.*", "containerd=1 1"));
+    assertJvmPath(action, "another containerd (restarted)");
+    Files.writeString(record, good.replaceFirst("boot=\\S+", "boot=" + UUID.randomUUID()));
+    assertJvmPath(action, "recorded in another boot");
+    Files.writeString(record, good.replace("id=" + id, "id=other"));
+    assertJvmPath(action, "another task");
+    Files.writeString(record, good.replace("namespace=" + namespace, "namespace=other"));
+    assertJvmPath(action, "another namespace");
+    Files.writeString(record, good.replace("address=" + containerdAddress, "address=/x.sock"));
+    assertJvmPath(action, "another containerd address");
+    Files.writeString(record, good.replace("bundle=" + bundle, "bundle=/elsewhere"));
+    assertJvmPath(action, "another bundle");
+    Files.writeString(record, good.replaceFirst("response=.*", "response=\\\\010%s"));
+    assertJvmPath(action, "response that is not octal escapes");
+    Files.writeString(record, good.replaceFirst("response=.*", "response="));
+    assertJvmPath(action, "empty response");
+    Files.writeString(record, good.replace("shim-deleted 1", "shim-deleted 2"));
+    assertJvmPath(action, "unknown version");
+
+    Files.delete(record);
+    Path elsewhere = tmp.resolve("foreign");
+    Files.writeString(elsewhere, good);
+    Files.createSymbolicLink(record, elsewhere);
+    assertJvmPath(action, "record is a symbolic link");
+  }
+
+  @Test
+  void jvmDeleteReportsTheRecordedExitOnlyForTheSameTask() throws Exception {
+    Files.writeString(bundle.resolve(MinimalBackends.OPTIONS_FILE), "{\"backend\":\"process\"}");
+    byte[] recorded = DeleteResponse.newBuilder().setPid(9).setExitStatus(3).build().toByteArray();
+    // A record of another containerd: the shortcut is off, but the exit is still this task's.
+    recordDelete(recorded, new ProcessIdentity(1, 1));
+    Path record = bundle.resolve(ShimRecords.DELETED_FILE);
+    String good = Files.readString(record);
+    Result jvm = run(List.of("delete"), Map.of(), null);
+    assertEquals(0, jvm.status, jvm.text());
+    assertArrayEquals(recorded, jvm.stdout);
+
+    Files.writeString(record, good.replace("id=" + id, "id=other"));
+    jvm = run(List.of("delete"), Map.of(), null);
+    assertEquals(0, jvm.status, jvm.text());
+    DeleteResponse own = DeleteResponse.parseFrom(jvm.stdout);
+    assertEquals(137, own.getExitStatus(), "not the other task's exit: " + own);
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private record Result(int status, byte[] stdout, byte[] stderr) {
+    String text() {
+      return new String(stdout, StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  private void writeSpec(String json) throws IOException {
+    Files.writeString(bundle.resolve("config.json"), json);
+  }
+
+  private ProcessIdentity containerd() {
+    return ProcessIdentity.of(ProcessHandle.current().pid()).orElseThrow();
+  }
+
+  /** A process standing for the group's daemon, and a socket that accepts connections. */
+  private void startFakeDaemon(String groupId) throws IOException {
+    daemon = new ProcessBuilder("sleep", "300").start();
+    socket =
+        ShimSockets.socketPath(
+            ShimSockets.socketAddress(containerdAddress, namespace, groupId, SOCKET_DIR));
+    Files.createDirectories(SOCKET_DIR);
+    Files.deleteIfExists(socket);
+    listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    listener.bind(UnixDomainSocketAddress.of(socket));
+  }
+
+  private void recordDaemon(String groupId, ProcessIdentity containerd) {
+    ShimRecords.writeDaemonRecord(
+        socket, ProcessIdentity.of(daemon.pid()).orElseThrow(), namespace, containerdAddress,
+        groupId, containerd);
+    assertTrue(Files.exists(ShimRecords.daemonRecord(socket)));
+  }
+
+  private void recordDelete(byte[] response, ProcessIdentity containerd) {
+    ShimRecords.writeDeleteRecord(
+        bundle, namespace, containerdAddress, id, containerd, response);
+    assertTrue(Files.exists(bundle.resolve(ShimRecords.DELETED_FILE)));
+  }
+
+  private List<String> flags() {
+    return List.of("-namespace", namespace, "-address", containerdAddress, "-publish-binary",
+        "/usr/bin/containerd", "-id", id);
+  }
+
+  private void assertJvmPath(List<String> action, String why) throws Exception {
+    assertJvmPath(action, Map.of(), why);
+  }
+
+  private void assertJvmPath(List<String> action, Map<String, String> env, String why)
+      throws Exception {
+    Map<String, String> e = new HashMap<>(env);
+    e.put("MINIMAL_SHIM_JAVA", stubJava.toString());
+    Result r = run(action, e, null);
+    assertEquals(STUB_OUTPUT, r.text(), why);
+    assertEquals(STUB_STATUS, r.status, why);
+    // containerd reads start's stdout and stderr together: the launcher must add nothing.
+    assertEquals("", new String(r.stderr, StandardCharsets.UTF_8), why);
+  }
+
+  private Result runStub(List<String> action) throws Exception {
+    return runStubRaw(flags(), action);
+  }
+
+  private Result runStubRaw(List<String> flags, List<String> action) throws Exception {
+    Result r = run(flags, action, Map.of("MINIMAL_SHIM_JAVA", stubJava.toString()), null);
+    assertFalse(r.text().equals(STUB_OUTPUT), "expected the shortcut");
+    return r;
+  }
+
+  private Result run(List<String> action, Map<String, String> env, byte[] stdin)
+      throws Exception {
+    return run(flags(), action, env, stdin);
+  }
+
+  private Result run(List<String> flags, List<String> action, Map<String, String> env,
+      byte[] stdin) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(launcher.toString());
+    cmd.addAll(flags);
+    cmd.addAll(action);
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(bundle.toFile());
+    pb.environment().keySet().removeIf(k -> k.startsWith("MINIMAL_SHIM_"));
+    // Not the machine's config file: a test sets its own.
+    pb.environment().put("MINIMAL_SHIM_CONFIG", tmp.resolve("absent.toml").toString());
+    pb.environment().putAll(env);
+    Path stderr = Files.createTempFile(tmp, "stderr", ".txt");
+    pb.redirectError(stderr.toFile());
+    if (stdin == null) {
+      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    }
+    Process p = pb.start();
+    if (stdin != null) {
+      try (var in = p.getOutputStream()) {
+        in.write(stdin);
+      }
+    }
+    byte[] out = p.getInputStream().readAllBytes();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "launcher hangs");
+    return new Result(p.exitValue(), out, Files.readAllBytes(stderr));
+  }
+}
