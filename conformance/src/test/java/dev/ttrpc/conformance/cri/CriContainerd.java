@@ -61,6 +61,8 @@ final class CriContainerd implements BeforeAllCallback, AfterAllCallback {
    * The CRI plugin's configuration ({@code @DIR@} is the private containerd's work dir). The
    * {@code minimal} handler's options are the shim's runtime options
    * ({@code runtimeoptions.v1.Options}): its config file chooses the runc backend and binary.
+   * Both handlers run runc through {@link #runcCalls() a logging wrapper}, which shows that each
+   * shim got its handler's options and that the pod really runs through it.
    */
   static String criConfig() {
     return """
@@ -77,6 +79,8 @@ final class CriContainerd implements BeforeAllCallback, AfterAllCallback {
               default_runtime_name = "runc"
               [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
                 runtime_type = "io.containerd.runc.v2"
+                [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+                  BinaryName = "@DIR@/runc-logged"
               [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.minimal]
                 runtime_type = "io.containerd.minimal.v2"
                 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.minimal.options]
@@ -96,8 +100,9 @@ final class CriContainerd implements BeforeAllCallback, AfterAllCallback {
     containerd.beforeAll(context);
     Files.writeString(containerd.dir().resolve("minimal-shim.toml"), """
         default_backend = "runc"
-        runc_binary = "runc"
-        """);
+        runc_binary = "%s"
+        """.formatted(containerd.dir().resolve("runc-logged")));
+    writeRuncWrapper();
     importImages();
     channel = Grpc.newChannelBuilder("unix://" + containerd.address(),
         InsecureChannelCredentials.create()).build();
@@ -117,6 +122,29 @@ final class CriContainerd implements BeforeAllCallback, AfterAllCallback {
   /** The private containerd underneath (work dir, log, pid). */
   PrivateContainerd containerd() {
     return containerd;
+  }
+
+  /**
+   * The runc command lines both shims ran so far (one per line, arguments separated by spaces),
+   * as logged by the wrapper named in the handlers' options.
+   */
+  String runcCalls() {
+    try {
+      Path log = containerd.dir().resolve("runc-calls.log");
+      return Files.exists(log) ? Files.readString(log) : "";
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private void writeRuncWrapper() throws IOException {
+    CommandResult which = Commands.run(Duration.ofSeconds(5), "sh", "-c", "command -v runc");
+    Path runc = Path.of(which.stdout().trim());
+    Path wrapper = containerd.dir().resolve("runc-logged");
+    Files.writeString(wrapper, "#!/bin/sh\n"
+        + "echo \"$*\" >>" + containerd.dir().resolve("runc-calls.log") + "\n"
+        + "exec " + runc + " \"$@\"\n");
+    wrapper.toFile().setExecutable(true, false);
   }
 
   /** A RuntimeService stub whose calls fail after a minute. */

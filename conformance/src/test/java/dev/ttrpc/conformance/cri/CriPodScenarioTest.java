@@ -96,13 +96,17 @@ class CriPodScenarioTest {
 
   /** A runtime handler of the CRI configuration. */
   enum Handler {
-    RUNC("runc"),
-    MINIMAL("minimal");
+    RUNC("runc", "io.containerd.runc.v2", "containerd-shim-runc-v2"),
+    MINIMAL("minimal", "io.containerd.minimal.v2", "containerd-shim-minimal-v2");
 
     final String name;
+    final String runtimeType;
+    final String shimBinary;
 
-    Handler(String name) {
+    Handler(String name, String runtimeType, String shimBinary) {
       this.name = name;
+      this.runtimeType = runtimeType;
+      this.shimBinary = shimBinary;
     }
   }
 
@@ -154,6 +158,7 @@ class CriPodScenarioTest {
     assertEquals(address, Files.readString(cri.bundle(exitId).resolve("address")).trim());
     Path shimSocket = Path.of(address.replaceFirst("^unix://", ""));
     assertTrue(Files.exists(shimSocket), shimSocket + " exists");
+    assertRunsThrough(handler, daemon, List.of(sandboxId, longId, exitId));
 
     ContainerStatus exited = TIMES.time(h, "ContainerStatus until exited",
         () -> awaitContainer(exitId, s -> s.getState() == ContainerState.CONTAINER_EXITED));
@@ -385,6 +390,24 @@ class CriPodScenarioTest {
     List<Long> daemons = shimDaemons(sandboxId);
     assertEquals(1, daemons.size(), "one shim daemon for the pod: " + daemons);
     return daemons.get(0);
+  }
+
+  /**
+   * The pod really runs through the handler's shim: containerd recorded the runtime type, the
+   * daemon is that shim's binary, and runc ran through the wrapper named in the handler's
+   * options (which only that shim read).
+   */
+  private static void assertRunsThrough(Handler handler, long daemon, List<String> ids) {
+    for (String id : ids) {
+      var info = cri.containerd().ctr(CriContainerd.NAMESPACE, "containers", "info", id);
+      assertEquals(0, info.exitCode(), info.describe());
+      assertTrue(info.stdout().contains("\"Name\": \"" + handler.runtimeType + "\""),
+          info.stdout());
+      assertTrue(cri.runcCalls().lines().anyMatch(l -> l.contains(" create ") && l.endsWith(id)),
+          "runc create " + id + " through the wrapper:\n" + cri.runcCalls());
+    }
+    assertTrue(Procs.commandLine(daemon).contains(handler.shimBinary),
+        Procs.commandLine(daemon));
   }
 
   /** The CRI log of the "exit3" container: format, both streams, a split and a partial line. */
