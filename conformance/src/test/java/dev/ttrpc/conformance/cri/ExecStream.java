@@ -38,6 +38,7 @@ final class ExecStream implements AutoCloseable {
   private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
   private final ByteArrayOutputStream status = new ByteArrayOutputStream();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
+  private volatile Throwable transportError;
   private final WebSocket socket;
 
   private ExecStream(URI uri, Duration timeout) throws Exception {
@@ -106,7 +107,7 @@ final class ExecStream implements AutoCloseable {
     }
     Matcher m = EXIT_CODE.matcher(s);
     if (!m.find()) {
-      throw new AssertionError("no exit code in exec status: " + s);
+      throw new AssertionError("no exit code in exec status: '" + s + "'", transportError);
     }
     return Integer.parseInt(m.group(1));
   }
@@ -171,6 +172,7 @@ final class ExecStream implements AutoCloseable {
     public void onError(WebSocket webSocket, Throwable error) {
       // The Go server may drop the TCP connection right after its last message instead of
       // sending a close frame; what arrived before counts, the final status decides.
+      transportError = error;
       closed.complete(null);
     }
   }
