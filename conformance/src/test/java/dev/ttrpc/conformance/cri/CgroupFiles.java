@@ -80,6 +80,34 @@ final class CgroupFiles {
     }
   }
 
+  /**
+   * Best effort: removes the cgroup {@code path} and the cgroups below it from every hierarchy,
+   * deepest first; cgroups that still hold processes stay (rmdir refuses them).
+   */
+  static void removeEmptyTree(String path) {
+    String relative = path.startsWith("/") ? path.substring(1) : path;
+    try (var hierarchies = Files.list(ROOT)) {
+      for (Path hierarchy : hierarchies.toList()) {
+        Path top = hierarchy.resolve(relative);
+        if (Files.isSymbolicLink(hierarchy) || !Files.isDirectory(top)) {
+          continue;
+        }
+        try (var tree = Files.walk(top)) {
+          for (Path dir : tree.filter(Files::isDirectory)
+              .sorted(java.util.Comparator.reverseOrder()).toList()) {
+            try {
+              Files.delete(dir);
+            } catch (IOException e) {
+              // Still in use: left for whoever owns those processes.
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clean up cgroups below " + path, e);
+    }
+  }
+
   /** Reads {@code file} in the process's cgroup of {@code controller} ("" for v2). */
   private String read(String controller, String file) {
     try {

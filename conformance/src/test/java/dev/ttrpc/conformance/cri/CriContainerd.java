@@ -44,6 +44,8 @@ final class CriContainerd implements BeforeAllCallback, AfterAllCallback {
   static final String PAUSE_IMAGE = "ttrpc.test/pause:1";
   /** The container image: a static busybox with its applets. */
   static final String BUSYBOX_IMAGE = "ttrpc.test/busybox:1";
+  /** Parent of the test pods' cgroups (relative to each hierarchy's root). */
+  static final String POD_CGROUP_ROOT = "/ttrpc-conformance-cri";
   /** The namespace the CRI plugin keeps its containers in. */
   static final String NAMESPACE = "k8s.io";
 
@@ -117,6 +119,8 @@ final class CriContainerd implements BeforeAllCallback, AfterAllCallback {
       channel = null;
     }
     containerd.afterAll(context);
+    // A scenario that failed half-way leaves its pod's (by now empty) cgroups behind.
+    CgroupFiles.removeEmptyTree(POD_CGROUP_ROOT);
   }
 
   /** The private containerd underneath (work dir, log, pid). */

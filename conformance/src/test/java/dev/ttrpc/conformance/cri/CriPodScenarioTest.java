@@ -90,8 +90,6 @@ class CriPodScenarioTest {
   /** {@code <RFC 3339 time> <stream> <P|F> <content>}, one CRI log entry. */
   private static final Pattern LOG_LINE =
       Pattern.compile("^(\\S+) (stdout|stderr) ([PF]) (.*)$");
-  /** Parent of the pods' cgroups (relative to each hierarchy's root). */
-  private static final String CGROUP_ROOT = "/ttrpc-conformance-cri";
   private static final Pattern INFO_PID = Pattern.compile("\"pid\":\\s*(\\d+)");
 
   /** A runtime handler of the CRI configuration. */
@@ -325,7 +323,7 @@ class CriPodScenarioTest {
         .putLabels("dev.ttrpc.scenario", name)
         // As the kubelet does: a cgroup per pod, which also gives PodSandboxStats its numbers.
         .setLinux(LinuxPodSandboxConfig.newBuilder()
-            .setCgroupParent(CGROUP_ROOT + "/pod-" + name).setSecurityContext(
+            .setCgroupParent(CriContainerd.POD_CGROUP_ROOT + "/pod-" + name).setSecurityContext(
             LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
                 NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE))))
         .build();
