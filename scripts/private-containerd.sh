@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # A private containerd for tests, demos and benchmarks: its own root, state, sockets, namespace
-# and log, the CRI plugin disabled, and a PATH that puts given shim directories first. It never
-# talks to or touches a system containerd (/run/containerd/containerd.sock).
+# and log, the CRI plugin disabled (unless asked for), and a PATH that puts given shim
+# directories first. It never talks to or touches a system containerd
+# (/run/containerd/containerd.sock).
 #
 # Usage:
-#   private-containerd.sh start [--dir DIR] [--shim-dir DIR]... [--namespace NS]
+#   private-containerd.sh start [--dir DIR] [--shim-dir DIR]... [--namespace NS] [--cri FILE]
 #       Creates DIR (default: a new mktemp dir under /tmp), writes DIR/config.toml, starts
 #       containerd and waits until `ctr version` answers. Prints the environment (below).
+#       --cri FILE enables the CRI plugin and appends FILE (TOML tables of
+#       [plugins."io.containerd.grpc.v1.cri"], with @DIR@ standing for the work dir) to the
+#       configuration. The CRI plugin always uses the namespace k8s.io; `stop` cleans up the
+#       k8s.io containers of this instance (they live in its own state dir).
 #   private-containerd.sh env DIR       Prints the environment of a started instance.
 #   private-containerd.sh restart DIR   Stops containerd only (shims and containers keep running)
 #                                       and starts it again with the same configuration.
@@ -23,6 +28,7 @@
 #   PRIVATE_CONTAINERD_PID        containerd's pid
 #   PRIVATE_CONTAINERD_LOG        containerd's log file
 #   PRIVATE_CONTAINERD_PATH       the PATH containerd (and so the shims) run with
+#   PRIVATE_CONTAINERD_CRI        1 if the CRI plugin is enabled, else empty
 #
 # Shims put their sockets in /run/containerd/s and runc its state in /run/containerd/runc/<ns>
 # whatever the configuration says; both are cleaned up by namespace, so instances never collide.
@@ -58,12 +64,13 @@ print_env() {
 }
 
 write_config() {
-  local dir=$1
+  local dir=$1 cri=$2 disabled='disabled_plugins = ["io.containerd.grpc.v1.cri"]'
+  [[ -z $cri ]] || disabled=""
   cat >"$dir/config.toml" <<EOF
 version = 2
 root = "$dir/root"
 state = "$dir/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
+$disabled
 
 [grpc]
   address = "$dir/c.sock"
@@ -78,6 +85,9 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   [plugins."io.containerd.internal.v1.opt"]
     path = "$dir/opt"
 EOF
+  if [[ -n $cri ]]; then
+    sed "s|@DIR@|$dir|g" "$cri" >>"$dir/config.toml"
+  fi
 }
 
 # True if pid runs. A zombie counts as gone: an orphan's zombie may stay forever under an init
@@ -149,12 +159,13 @@ shim_pids() {
 }
 
 cmd_start() {
-  local dir="" namespace="" shim_dirs=()
+  local dir="" namespace="" shim_dirs=() cri=""
   while (($#)); do
     case $1 in
       --dir) dir=$2; shift 2 ;;
       --shim-dir) shim_dirs+=("$(cd "$2" && pwd)"); shift 2 ;;
       --namespace) namespace=$2; shift 2 ;;
+      --cri) cri=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
       *) usage ;;
     esac
   done
@@ -162,6 +173,7 @@ cmd_start() {
   command -v containerd >/dev/null || die "containerd is not installed (Debian: apt-get install containerd)"
   command -v ctr >/dev/null || die "ctr is not installed (Debian: apt-get install containerd)"
   command -v runc >/dev/null || die "runc is not installed (Debian: apt-get install runc)"
+  [[ -z $cri || -f $cri ]] || die "no CRI configuration file $cri"
   if [[ -z $dir ]]; then
     dir=$(mktemp -d /tmp/private-containerd.XXXXXX)
   else
@@ -174,7 +186,7 @@ cmd_start() {
   fi
   [[ $namespace =~ ^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$ ]] || die "invalid namespace: $namespace"
   mkdir -p "$dir/root" "$dir/state" "$dir/opt"
-  write_config "$dir"
+  write_config "$dir" "$cri"
 
   local path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
   local d
@@ -190,6 +202,7 @@ PRIVATE_CONTAINERD_NAMESPACE=$namespace
 PRIVATE_CONTAINERD_PID=
 PRIVATE_CONTAINERD_LOG=$dir/containerd.log
 PRIVATE_CONTAINERD_PATH=$path
+PRIVATE_CONTAINERD_CRI=${cri:+1}
 EOF
   launch_daemon "$dir"
   print_env "$dir"
@@ -211,6 +224,9 @@ cmd_stop() {
   stop_daemon "$dir"
   load_env "$dir"
   local base_ns=$PRIVATE_CONTAINERD_NAMESPACE
+  # The CRI plugin's fixed namespace: its bundles below this dir's state are this instance's.
+  local cri_ns=""
+  [[ -z ${PRIVATE_CONTAINERD_CRI:-} ]] || cri_ns=k8s.io
 
   # Namespaces this instance used: its own and "<ns>-<suffix>" ones. runc state of any other
   # namespace (e.g. "default") may belong to another containerd and is never touched.
@@ -236,7 +252,7 @@ cmd_stop() {
     bundle=${bundle%/}
     [[ -f $bundle/shim-binary-path ]] || continue
     ns=$(basename "$(dirname "$bundle")")
-    [[ $ns == "$base_ns" || $ns == "$base_ns"-* ]] || continue
+    [[ $ns == "$base_ns" || $ns == "$base_ns"-* || $ns == "$cri_ns" ]] || continue
     shim_binary=$(<"$bundle/shim-binary-path")
     [[ -x $shim_binary ]] || continue
     (cd "$bundle" && PATH=$PRIVATE_CONTAINERD_PATH timeout 15 "$shim_binary" -namespace "$ns" \

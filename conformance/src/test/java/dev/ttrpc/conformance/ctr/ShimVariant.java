@@ -46,10 +46,7 @@ enum ShimVariant {
 
   /** Where {@code mvn package} puts containerd-shim-minimal-v2 (and what goes on PATH). */
   static Path minimalShimBin() {
-    String configured = System.getProperty("conformance.shim.bin");
-    Path bin = configured != null ? Path.of(configured)
-        : Path.of("..", "shim-minimal", "target", "dist", "bin");
-    return bin.toAbsolutePath().normalize();
+    return dev.ttrpc.conformance.support.PrivateContainerd.minimalShimBin();
   }
 
   private final String suffix;

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * JUnit 5 extension that runs a private containerd for one test class: its own root, state,
- * sockets and log, the CRI plugin disabled, debug logging, and the given shim directories first on
- * its PATH. Register it as a static field:
+ * sockets and log, the CRI plugin disabled (unless {@link #withCri(String) enabled}), debug
+ * logging, and the given shim directories first on its PATH. Register it as a static field:
  *
  * <pre>{@code
  * @RegisterExtension
@@ -47,17 +47,41 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
       "msg=\"event forwarded\" ns=(\\S+) topic=(\\S+) type=(\\S+)");
 
   private final List<Path> shimDirs;
+  private final String criConfig;
   private Map<String, String> env = Map.of();
   private EventLog events;
   private Path rootfs;
 
-  private PrivateContainerd(List<Path> shimDirs) {
+  private PrivateContainerd(List<Path> shimDirs, String criConfig) {
     this.shimDirs = List.copyOf(shimDirs);
+    this.criConfig = criConfig;
   }
 
   /** A containerd whose PATH starts with {@code shimDirs} (those that exist at start). */
   public static PrivateContainerd withShimDirs(Path... shimDirs) {
-    return new PrivateContainerd(List.of(shimDirs));
+    return new PrivateContainerd(List.of(shimDirs), null);
+  }
+
+  /**
+   * The same containerd with the CRI plugin enabled and configured by {@code criConfig}: TOML
+   * tables of {@code [plugins."io.containerd.grpc.v1.cri"]}, in which {@code @DIR@} stands for
+   * the work dir (see {@code scripts/private-containerd.sh --cri}). The CRI service is served on
+   * {@link #address()}; its containers live in the namespace {@code k8s.io} of this instance and
+   * are cleaned up on stop.
+   */
+  public PrivateContainerd withCri(String criConfig) {
+    return new PrivateContainerd(shimDirs, requireNonNull(criConfig, "criConfig"));
+  }
+
+  /**
+   * Where {@code mvn package} puts the project's shim launcher {@code containerd-shim-minimal-v2}
+   * (system property {@code conformance.shim.bin}, else {@code ../shim-minimal/target/dist/bin}).
+   */
+  public static Path minimalShimBin() {
+    String configured = System.getProperty("conformance.shim.bin");
+    Path bin = configured != null ? Path.of(configured)
+        : Path.of("..", "shim-minimal", "target", "dist", "bin");
+    return bin.toAbsolutePath().normalize();
   }
 
   /** The directory holding the project's shell scripts. */
@@ -81,7 +105,25 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
         argv.add(dir.toAbsolutePath().toString());
       }
     }
+    Path criFile = null;
+    if (criConfig != null) {
+      try {
+        criFile = Files.createTempFile("cri-config", ".toml");
+        Files.writeString(criFile, criConfig, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      argv.add("--cri");
+      argv.add(criFile.toString());
+    }
     CommandResult started = Commands.run(Duration.ofSeconds(60), argv);
+    if (criFile != null) {
+      try {
+        Files.deleteIfExists(criFile);
+      } catch (IOException e) {
+        // The script has copied it into the config; a leftover temp file is harmless.
+      }
+    }
     if (started.exitCode() != 0) {
       throw new IllegalStateException("private containerd did not start\n" + started.describe());
     }
