@@ -78,7 +78,9 @@ final class Protoc {
         if (!Files.isRegularFile(file)) {
           throw new UsageException("--proto " + file + ": no such file");
         }
-        command.add(file.toString());
+        // protoc matches a file to an include directory by its spelling: with the directories
+        // chosen here (absolute), the file must be named absolutely too.
+        command.add((includes.isEmpty() ? file.toAbsolutePath() : file).toString());
       }
       run(command);
       try (InputStream in = Files.newInputStream(out)) {

@@ -145,8 +145,12 @@ class TtrpcCliInteropTest {
   }
 
   @Test
-  void listShowsTheMethodsOfTheProtoFile() {
-    CommandResult list = TtrpcTool.run("list", "--proto", proto, "ttrpc.interop.TestService");
+  void listShowsTheMethodsOfTheProtoFileNamedRelatively() {
+    // Tests run in the module's directory.
+    CommandResult list =
+        TtrpcTool.run(
+            "list", "--proto", "src/main/proto/ttrpc/interop/test.proto",
+            "ttrpc.interop.TestService");
     assertEquals(0, list.exitCode(), list::describe);
     assertEquals(
         List.of(
@@ -154,6 +158,19 @@ class TtrpcCliInteropTest {
             SERVICE + "StreamingInputCall", SERVICE + "StreamingOutputCall",
             SERVICE + "FullDuplexCall"),
         list.stdout().lines().toList(), list::describe);
+  }
+
+  @Test
+  void importPathsAsGiven() {
+    CommandResult describe =
+        TtrpcTool.run(
+            "describe", "-I", "src/main/proto", "--proto",
+            "src/main/proto/ttrpc/interop/test.proto", "ttrpc.interop.SimpleRequest");
+    assertEquals(0, describe.exitCode(), describe::describe);
+    assertTrue(
+        describe.stdout().startsWith(
+            "// ttrpc/interop/test.proto\nmessage ttrpc.interop.SimpleRequest {"),
+        describe::describe);
   }
 
   @Test
