@@ -30,6 +30,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * they arrive; a failed call prints its status on stderr and exits with {@code 64 + code}.
  */
 final class Caller {
+  /** What every ttRPC client reports once the connection is gone. */
+  private static final String CLOSED = "ttrpc: closed";
+
   private Caller() {}
 
   static int call(Options options, Schemas schemas, InputStream in, PrintStream out,
@@ -114,6 +117,11 @@ final class Caller {
           + status.message());
       for (Any detail : status.details()) {
         err.println("ttrpc: detail: " + describeDetail(detail, codec));
+      }
+      if (status.code() == Status.Code.UNAVAILABLE && status.message().equals(CLOSED)) {
+        // A refused handshake looks exactly like this: the server closes without a word.
+        err.println("ttrpc: hint: the server closed the connection; containerd shims accept"
+            + " only clients of their own user and group, so run this as that user (root)");
       }
       return Ttrpc.EXIT_STATUS_BASE + status.code().value();
     }

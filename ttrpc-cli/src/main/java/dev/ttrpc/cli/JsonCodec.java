@@ -54,7 +54,10 @@ final class JsonCodec {
   private static final String TYPE_KEY = "@type";
   private static final String BYTES_VALUE = BytesValue.getDescriptor().getFullName();
 
-  /** JsonFormat warns on stderr about types added twice; user schemas shadow built-ins on purpose. */
+  /**
+   * JsonFormat warns on stderr about types added twice; user schemas shadow built-in ones on
+   * purpose. Held here so that the level set on it stays.
+   */
   private static final Logger JSON_FORMAT_LOGGER = Logger.getLogger(JsonFormat.class.getName());
 
   static {

@@ -238,7 +238,8 @@ class CallTest {
 
   @Test
   void failedCallPrintsCodeAndMessageAndExitsWith64PlusCode() {
-    CliRun run = CliRun.run("call", address, "containerd.task.v2.Task/State", "{\"id\":\"missing\"}");
+    CliRun run =
+        CliRun.run("call", address, "containerd.task.v2.Task/State", "{\"id\":\"missing\"}");
     assertEquals(64 + 5, run.exitCode(), run::toString);
     assertEquals("ttrpc: NOT_FOUND (5): container missing: not found\n", run.err());
     assertEquals("", run.out());
@@ -282,7 +283,8 @@ class CallTest {
     CliRun run = CliRun.run("call", address, "containerd.task.v2.Task/Stats", "{\"id\":\"c1\"}");
     assertEquals(0, run.exitCode(), run::toString);
     JsonObject stats = run.json().getAsJsonObject().getAsJsonObject("stats");
-    assertEquals("io.containerd.cgroups.v1.Metrics", stats.get("@type").getAsString(), run::toString);
+    assertEquals(
+        "io.containerd.cgroups.v1.Metrics", stats.get("@type").getAsString(), run::toString);
     assertEquals(
         "1234",
         stats.getAsJsonObject("cpu").getAsJsonObject("usage").get("total").getAsString(),
@@ -359,6 +361,28 @@ class CallTest {
             "containerd.task.v2.Task/State", "{\"id\":\"c1\"}");
     assertEquals(1, run.exitCode(), run::toString);
     assertTrue(run.err().startsWith("ttrpc: cannot connect to unix://"), run::toString);
+  }
+
+  @Test
+  void aServerThatRefusesTheConnectionGetsAHint() throws Exception {
+    String refusing = "unix://" + dir.resolve("refusing.sock");
+    TtrpcServer strict =
+        TtrpcServer.builder()
+            .addService(TaskTtrpc.bindService(new Task()))
+            .handshaker(peer -> {
+              throw new SecurityException("not you");
+            })
+            .build()
+            .start(refusing);
+    try {
+      CliRun run =
+          CliRun.run("call", refusing, "containerd.task.v2.Task/State", "{\"id\":\"c1\"}");
+      assertEquals(64 + 14, run.exitCode(), run::toString);
+      assertTrue(run.err().startsWith("ttrpc: UNAVAILABLE (14): ttrpc: closed\n"), run::toString);
+      assertTrue(run.err().contains("hint: the server closed the connection"), run::toString);
+    } finally {
+      strict.shutdownNow();
+    }
   }
 
   @Test
