@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The packaged {@code ttrpc} tool against the real {@code containerd-shim-runc-v2}, as an operator
- * would point it at a shim socket: State, Pids and Stats of a running container with the built-in
- * containerd schemas, and a shim's NOT_FOUND as exit status and message. The container is set up
+ * would point it at a shim socket: State (with no option at all), Pids and Stats of a running
+ * container with the built-in containerd schemas, and a shim's NOT_FOUND as exit status and
+ * message. The container is set up
  * and torn down with our generated Task client ({@link RuncShimSession}).
  *
  * <p>Needs root, {@code containerd-shim-runc-v2}, {@code runc} and a static busybox. With {@code
@@ -62,7 +63,10 @@ class TtrpcCliRuncShimTest {
       try {
         String request = "{\"id\":\"" + id + "\"}";
 
-        CommandResult state = shim(s, "State", request);
+        // Exactly as an operator types it: State needs no namespace metadata.
+        CommandResult state =
+            TtrpcTool.run(
+                "call", "--compact", s.address(), "containerd.task.v2.Task/State", request);
         assertEquals(0, state.exitCode(), state::describe);
         assertTrue(state.stdout().startsWith("{\"id\":\"" + id + "\",\"bundle\":\""
             + s.bundle().dir() + "\",\"pid\":" + pid + ",\"status\":\"RUNNING\""),
