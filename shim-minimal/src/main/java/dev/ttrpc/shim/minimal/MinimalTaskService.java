@@ -343,7 +343,7 @@ public final class MinimalTaskService implements TaskTtrpc.Service {
   }
 
   @Override
-  public WaitResponse wait_(WaitRequest r, ServerCallContext context) {
+  public WaitResponse wait(WaitRequest r, ServerCallContext context) {
     return call("wait " + r.getId() + execSuffix(r.getExecId()), () -> {
       ProcessRecord.Exit e;
       try {
