@@ -2,38 +2,10 @@ package dev.ttrpc;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 
-/** The interceptors behind {@link AbstractStub#withExecutor} and {@link AbstractStub#withMaxMessageSize}. */
+/** The interceptor behind {@link AbstractStub#withMaxMessageSize}, and a forwarding call. */
 final class StubInterceptors {
   private StubInterceptors() {}
-
-  /** Completes every asynchronous result on an executor. */
-  static final class CompleteOn implements ClientInterceptor {
-    private final Executor executor;
-
-    CompleteOn(Executor executor) {
-      this.executor = executor;
-    }
-
-    @Override
-    public <Q, R> CompletableFuture<R> interceptUnary(
-        MethodDescriptor<Q, R> method, Q request, CallOptions options, UnaryInvoker<Q, R> next) {
-      return Futures.completeOn(next.invoke(request, options), executor);
-    }
-
-    @Override
-    public <Q, R> BidiStreamCall<Q, R> interceptStream(
-        MethodDescriptor<Q, R> method, CallOptions options, StreamStarter<Q, R> next) {
-      BidiStreamCall<Q, R> call = next.start(options);
-      return new ForwardingCall<>(call) {
-        @Override
-        public CompletableFuture<R> receiveAsync() {
-          return Futures.completeOn(call.receiveAsync(), executor);
-        }
-      };
-    }
-  }
 
   /** Refuses requests and responses above a size, with RESOURCE_EXHAUSTED. */
   static final class MaxMessageSize implements ClientInterceptor {
@@ -119,7 +91,7 @@ final class StubInterceptors {
   }
 
   /** A call that forwards everything; subclasses override what they change. */
-  private static class ForwardingCall<Q, R> implements BidiStreamCall<Q, R> {
+  static class ForwardingCall<Q, R> implements BidiStreamCall<Q, R> {
     private final BidiStreamCall<Q, R> call;
 
     ForwardingCall(BidiStreamCall<Q, R> call) {

@@ -40,16 +40,13 @@ public final class StubSettings {
     this.interceptors = List.copyOf(interceptors);
     this.executor = executor;
     this.maxMessageSize = maxMessageSize;
-    List<ClientInterceptor> chain = new ArrayList<>();
-    if (executor != null) {
-      // Outermost, so that the future the caller sees is the one completed on the executor.
-      chain.add(new StubInterceptors.CompleteOn(executor));
-    }
-    chain.addAll(this.interceptors);
+    List<ClientInterceptor> chain = new ArrayList<>(this.interceptors);
     if (maxMessageSize > 0) {
       chain.add(new StubInterceptors.MaxMessageSize(maxMessageSize));
     }
-    this.effectiveClient = chain.isEmpty() ? client : new InterceptedClient(client, chain);
+    TtrpcClient intercepted = chain.isEmpty() ? client : new InterceptedClient(client, chain);
+    // Outermost, so that the futures the caller sees are the ones completed on the executor.
+    this.effectiveClient = executor == null ? intercepted : new ExecutorClient(intercepted, executor);
   }
 
   /**

@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -235,6 +236,7 @@ class AbstractStubTest {
   }
 
   @Test
+  @Timeout(60) // a blocking call that waited for the held executor would hang
   void withExecutorCompletesAsyncResultsThere() throws Exception {
     HeldExecutor executor = new HeldExecutor();
     TestStub stub = stub().withExecutor(executor);
