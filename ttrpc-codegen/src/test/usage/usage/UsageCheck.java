@@ -51,6 +51,17 @@ public final class UsageCheck {
           }
         };
     ServiceDefinition definition = ShapesTtrpc.bindService(impl);
+    check(impl.bindService().name().equals(definition.name()), "the implementation binds itself");
+    dev.ttrpc.BindableService bindable = impl;
+    dev.ttrpc.TtrpcServer.builder().addService(bindable).addService(demo.names.ServiceTtrpc.bindService(
+        new demo.names.ServiceTtrpc.Service() {}));
+    com.google.protobuf.Descriptors.ServiceDescriptor descriptor = ShapesTtrpc.getServiceDescriptor();
+    check(descriptor.getFullName().equals(ShapesTtrpc.SERVICE_NAME), "descriptor " + descriptor.getFullName());
+    check(descriptor.findMethodByName("Echo").getInputType() == Point.getDescriptor(), "descriptor types");
+    check(demo.names.TasksTtrpc.getServiceDescriptor().getName().equals("Tasks"), "second service's index");
+    for (java.lang.reflect.Method m : demo.lite.LiteTtrpc.class.getMethods()) {
+      check(!m.getName().equals("getServiceDescriptor"), "no descriptors in lite mode");
+    }
     check(definition.name().equals("demo.shapes.Shapes"), "service name " + definition.name());
     check(definition.methods().size() == 5, "method count");
     check(definition.method("Echo").descriptor() == ShapesTtrpc.METHOD_ECHO, "Echo descriptor");
@@ -106,6 +117,31 @@ public final class UsageCheck {
     check(tuned.echoAsync(point).join().equals(point), "async answer");
     check(client.method == ShapesTtrpc.METHOD_ECHO && client.async, "async call");
 
+    tuned.withMetadata(Metadata.of("k", "w")).echo(point);
+    check(client.options.metadata().getAll("k").equals(java.util.List.of("v", "w")), "withMetadata adds");
+    tuned.withReplacedMetadata(Metadata.of("k", "x")).echo(point);
+    check(client.options.metadata().getAll("k").equals(java.util.List.of("x")), "withReplacedMetadata");
+    dev.ttrpc.Deadline deadline = dev.ttrpc.Deadline.after(Duration.ofMinutes(5));
+    tuned.withDeadline(deadline).echo(point);
+    check(client.options.deadline() == deadline, "withDeadline replaces the timeout");
+    java.util.List<String> intercepted = new java.util.ArrayList<>();
+    ShapesTtrpc.ShapesStub configured =
+        plain
+            .withInterceptors(
+                new dev.ttrpc.ClientInterceptor() {
+                  @Override
+                  public <Q, R> CompletableFuture<R> interceptUnary(
+                      MethodDescriptor<Q, R> method, Q request, CallOptions options,
+                      UnaryInvoker<Q, R> next) {
+                    intercepted.add(method.methodName());
+                    return next.invoke(request, options);
+                  }
+                })
+            .withExecutor(Runnable::run)
+            .withMaxMessageSize(1024);
+    check(configured.echo(point).equals(point), "configured stub answers");
+    check(intercepted.equals(java.util.List.of("Echo")), "stub interceptor ran: " + intercepted);
+
     plain.echo(point);
     check(client.options.metadata().isEmpty(), "with* did not change the original stub");
     check(client.options.deadline() == null, "no deadline on the original stub");
@@ -131,10 +167,34 @@ public final class UsageCheck {
     stub.get2Things(m);
     stub.toString_();
     stub.hashCode_();
-    stub.getClass_(m);
+    stub.getClass(m);
     stub.withTimeout_(m);
     stub.callOptions_(m);
     stub.wait_();
+    NamesTtrpc.NamesStub unescaped = stub.withDeadline(null);
+    check(unescaped.getClass(m) == null, "getClass(M) is an overload, not Object.getClass()");
+
+    demo.names.TasksTtrpc.TasksStub tasks = demo.names.TasksTtrpc.newStub(client);
+    check(tasks.wait(m) == m, "wait(M) calls Wait");
+    check(client.method == demo.names.TasksTtrpc.METHOD_WAIT, "Wait descriptor");
+    check(tasks.waitAsync(m).join() == m, "waitAsync has the same base name");
+    tasks.notify(m);
+    check(client.method == demo.names.TasksTtrpc.METHOD_NOTIFY, "notify(M) calls Notify");
+    check(tasks.equals(m) == m, "equals(M) calls Equals");
+    tasks.client_(m);
+    tasks.clientAsync(m).join();
+    tasks.build_();
+    tasks.bindService_(m);
+    tasks.withDeadline_(m);
+    tasks.withDeadlineAsync(m).join();
+    demo.names.TasksTtrpc.Service taskService =
+        new demo.names.TasksTtrpc.Service() {
+          @Override
+          public M wait(M request, ServerCallContext context) {
+            return request;
+          }
+        };
+    check(taskService.bindService().method("Wait") != null, "the service binds itself");
     stub.class_(m);
     stub.hTTPGet(m);
     check(client.method == NamesTtrpc.METHOD_HTTPGET, "HTTPGet constant");

@@ -56,6 +56,18 @@ public final class TtrpcServerBuilder {
     return this;
   }
 
+  /**
+   * Registers a service implementation that binds itself, such as an instance of a generated
+   * {@code Service} interface: the same as {@code addService(service.bindService())}.
+   *
+   * @param service the implementation to serve
+   * @return this builder
+   * @throws IllegalArgumentException if a service of that name is already registered
+   */
+  public TtrpcServerBuilder addService(BindableService service) {
+    return addService(requireNonNull(service, "service").bindService());
+  }
+
   /** The check every new connection must pass before anything is read from it. */
   public TtrpcServerBuilder handshaker(Handshaker handshaker) {
     this.handshaker = requireNonNull(handshaker, "handshaker");

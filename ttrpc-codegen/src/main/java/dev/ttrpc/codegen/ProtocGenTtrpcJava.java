@@ -22,7 +22,7 @@ import java.nio.file.Path;
  * <p>stdout carries only the response: {@code System.out} is redirected to stderr before anything
  * else runs. Problems of the {@code .proto} input are reported in the response (exit status 0);
  * an unreadable request or a bug of the generator prints one message to stderr and exits with 1.
- * Setting {@value #DUMP_VARIABLE} to a file name saves the request for replaying.
+ * Setting {@code PROTOC_GEN_TTRPC_JAVA_DUMP} to a file name saves the request for replaying.
  */
 public final class ProtocGenTtrpcJava {
   /**
@@ -33,6 +33,12 @@ public final class ProtocGenTtrpcJava {
 
   private ProtocGenTtrpcJava() {}
 
+  /**
+   * Reads a {@code CodeGeneratorRequest} from standard input and writes the response to standard
+   * output, as protoc runs plugins.
+   *
+   * @param args none; the plugin's parameter comes inside the request
+   */
   public static void main(String[] args) {
     OutputStream protocol = new FileOutputStream(FileDescriptor.out);
     System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));

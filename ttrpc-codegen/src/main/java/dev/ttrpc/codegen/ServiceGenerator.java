@@ -1,6 +1,7 @@
 package dev.ttrpc.codegen;
 
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FileOptions;
 import com.google.protobuf.DescriptorProtos.MethodDescriptorProto;
 import com.google.protobuf.DescriptorProtos.ServiceDescriptorProto;
 import com.google.protobuf.DescriptorProtos.SourceCodeInfo;
@@ -26,16 +27,28 @@ final class ServiceGenerator {
   /** Simple name of the generated server-side interface. */
   static final String SERVICE_INTERFACE = "Service";
 
+  /** The tool name in the generated header and {@code @dev.ttrpc.Generated}. */
+  static final String GENERATOR = "protoc-gen-ttrpc-java";
+
   /**
-   * Names a generated RPC method must not take in the stub or the service interface: the stub's
-   * own methods and the public or protected methods of {@link Object}. A clash gets an {@code _}
-   * appended.
+   * Names an RPC's method never takes, whatever its shape: the methods the stub inherits from
+   * {@code dev.ttrpc.AbstractStub} and the service interface from {@code
+   * dev.ttrpc.BindableService}. Such an RPC's method gets an {@code _} appended.
    */
   static final Set<String> RESERVED_METHOD_NAMES =
       Set.of(
-          "withOptions", "withTimeout", "withMetadata", "callOptions",
-          "clone", "equals", "finalize", "getClass", "hashCode", "notify", "notifyAll",
-          "toString", "wait");
+          "withOptions", "withTimeout", "withDeadline", "withMetadata", "withReplacedMetadata",
+          "withInterceptors", "withExecutor", "withMaxMessageSize", "callOptions", "client",
+          "build", "bindService");
+
+  /**
+   * The methods of {@link Object} that take no arguments. Only the stub methods of client- and
+   * bidi-streaming RPCs take no arguments, so only those RPCs get an {@code _} for these names;
+   * {@code wait(WaitRequest)} is an overload, not a clash.
+   */
+  static final Set<String> OBJECT_NO_ARGUMENT_METHODS =
+      Set.of(
+          "clone", "finalize", "getClass", "hashCode", "notify", "notifyAll", "toString", "wait");
 
   /**
    * The four RPC shapes: the {@code dev.ttrpc.MethodType} constant and the {@code
@@ -102,10 +115,20 @@ final class ServiceGenerator {
   private final Set<String> classRoots = new TreeSet<>();
   /** Variable names as emitted, after any renaming away from the roots. */
   private final Map<String, String> variables = new HashMap<>();
+  private final boolean lite;
+  /** The outer class of java_out, as the generated code names it; null without descriptors. */
+  private String outerClass;
   private List<Rpc> rpcs;
   private boolean usesDeprecatedMessages;
 
-  ServiceGenerator(FileDescriptorProto file, int serviceIndex, JavaTypeNames typeNames) {
+  /**
+   * A generator for service {@code serviceIndex} of {@code file}.
+   *
+   * @param lite whether protoc's java_out runs in lite mode, where the classes have no
+   *     descriptors (then no {@code getServiceDescriptor()} is generated)
+   */
+  ServiceGenerator(FileDescriptorProto file, int serviceIndex, JavaTypeNames typeNames, boolean lite) {
+    this.lite = lite;
     this.file = file;
     this.serviceIndex = serviceIndex;
     this.service = file.getService(serviceIndex);
@@ -135,8 +158,25 @@ final class ServiceGenerator {
   /** The source of {@code <Service>Ttrpc.java}. */
   String generate() throws CodeGenerationException {
     rpcs = resolveRpcs();
+    resolveOuterClass();
     checkNames();
     return write();
+  }
+
+  private void resolveOuterClass() throws CodeGenerationException {
+    if (lite || file.getOptions().getOptimizeFor() == FileOptions.OptimizeMode.LITE_RUNTIME) {
+      return;
+    }
+    String simpleName = JavaTypeNames.outerClassName(file);
+    if (javaPackage.isEmpty()) {
+      classRoots.add(simpleName);
+      outerClass = simpleName;
+    } else {
+      int dot = javaPackage.indexOf('.');
+      packageRoots.add(dot < 0 ? javaPackage : javaPackage.substring(0, dot));
+      outerClass = javaPackage + "." + simpleName;
+    }
+    packageRoots.add("com");
   }
 
   private List<Rpc> resolveRpcs() throws CodeGenerationException {
@@ -151,10 +191,7 @@ final class ServiceGenerator {
         throw new CodeGenerationException(
             where + ", method " + method.getName() + ": no Java method name can be derived from it");
       }
-      String javaName = JavaIdentifiers.isKeyword(base) ? base + "_" : base;
-      if (RESERVED_METHOD_NAMES.contains(javaName)) {
-        javaName = javaName + "_";
-      }
+      String javaName = javaName(base, method.getClientStreaming());
       result.add(
           new Rpc(
               method,
@@ -168,6 +205,18 @@ final class ServiceGenerator {
               "get" + JavaIdentifiers.mixedUpper(method.getName()) + "Method"));
     }
     return result;
+  }
+
+  /**
+   * The Java name of an RPC's blocking stub method and service method, from its lowerCamelCase
+   * name: unchanged unless Java or the stub's base class forbids it, then with {@code _} appended.
+   */
+  static String javaName(String base, boolean clientStreaming) {
+    boolean clash =
+        JavaIdentifiers.isKeyword(base)
+            || RESERVED_METHOD_NAMES.contains(base)
+            || (clientStreaming && OBJECT_NO_ARGUMENT_METHODS.contains(base));
+    return clash ? base + "_" : base;
   }
 
   private String messageClass(MethodDescriptorProto method, String protoType)
@@ -247,8 +296,7 @@ final class ServiceGenerator {
     Set<String> roots = new TreeSet<>(packageRoots);
     roots.addAll(classRoots);
     for (String variable :
-        List.of("request", "requests", "responses", "context", "impl", "client", "options",
-            "timeout", "metadata")) {
+        List.of("request", "requests", "responses", "context", "impl", "client", "settings")) {
       String name = variable;
       while (roots.contains(name)) {
         name = name + "_";
@@ -328,7 +376,7 @@ final class ServiceGenerator {
 
   private String write() {
     SourceWriter w = new SourceWriter();
-    w.line("// Generated by protoc-gen-ttrpc-java from " + headerSafe(file.getName()) + ". Do not edit.");
+    w.line("// Generated by " + GENERATOR + " from " + headerSafe(file.getName()) + ". Do not edit.");
     w.blank();
     if (!javaPackage.isEmpty()) {
       w.line("package " + javaPackage + ";");
@@ -338,9 +386,10 @@ final class ServiceGenerator {
         List.of(
             "ttRPC bindings of the service {@code " + serviceFullName + "}: the method"
                 + " descriptors, the {@link " + SERVICE_INTERFACE + "} interface a server"
-                + " implements and registers with {@link #bindService}, and the {@link "
-                + stubName + "} client stub."),
+                + " implements and registers, and the {@link " + stubName + "} client stub."),
         serviceComment());
+    w.line("@dev.ttrpc.Generated(value = \"" + GENERATOR + "\", source = \""
+        + headerSafe(file.getName()).replace("\"", "\\\"") + "\")");
     if (service.getOptions().getDeprecated()) {
       w.line("@java.lang.Deprecated");
     }
@@ -352,6 +401,7 @@ final class ServiceGenerator {
     w.blank();
     w.line("private " + className + "() {}");
     writeGetters(w);
+    writeServiceDescriptor(w);
     writeFactories(w);
     writeServiceInterface(w);
     writeStub(w);
@@ -381,7 +431,10 @@ final class ServiceGenerator {
   private void writeGetters(SourceWriter w) {
     for (Rpc rpc : rpcs) {
       w.blank();
-      w.line("/** Returns {@link #" + rpc.constant() + "}. */");
+      w.javadoc(
+          List.of("The descriptor of " + shape(rpc) + "."),
+          List.of(),
+          List.of("@return {@link #" + rpc.constant() + "}"));
       if (rpc.deprecated()) {
         w.line("@java.lang.Deprecated");
       }
@@ -391,17 +444,36 @@ final class ServiceGenerator {
     }
   }
 
+  /** {@code getServiceDescriptor()}, when protoc's java_out writes descriptors (not lite). */
+  private void writeServiceDescriptor(SourceWriter w) {
+    if (outerClass == null) {
+      return;
+    }
+    w.blank();
+    w.javadoc(
+        List.of(
+            "The proto descriptor of {@code " + serviceFullName + "}, for tools that work from"
+                + " descriptors (reflection, CLIs, documentation)."),
+        List.of(),
+        List.of("@return the service's descriptor from the file's descriptor"));
+    w.open("public static com.google.protobuf.Descriptors.ServiceDescriptor getServiceDescriptor() {");
+    w.line("return " + outerClass + ".getDescriptor().getServices().get(" + serviceIndex + ");");
+    w.close("}");
+  }
+
   private void writeFactories(SourceWriter w) {
     String client = v("client");
     String impl = v("impl");
     w.blank();
     w.javadoc(
         List.of(
-            "A client stub for this service on {@code " + client + "}, with default call options.",
+            "A client stub for this service on {@code " + client + "}, with default settings (no"
+                + " deadline, no metadata).",
             "The stub does not own the client: closing the client ends every call of the stub."),
-        List.of());
+        List.of(),
+        List.of("@param " + client + " the connection the stub calls through", "@return a new stub"));
     w.open("public static " + stubName + " newStub(dev.ttrpc.TtrpcClient " + client + ") {");
-    w.line("return new " + stubName + "(" + client + ", dev.ttrpc.CallOptions.DEFAULT, null);");
+    w.line("return new " + stubName + "(dev.ttrpc.StubSettings.of(" + client + "));");
     w.close("}");
 
     w.blank();
@@ -409,8 +481,12 @@ final class ServiceGenerator {
         List.of(
             "The definition a {@code dev.ttrpc.TtrpcServer} registers to serve this service with"
                 + " {@code " + impl + "}: every method, each bound to the method of {@code " + impl
-                + "} with its name."),
-        List.of());
+                + "} with its name. {@code addService(" + impl + ")} does the same, since {@link "
+                + SERVICE_INTERFACE + "} binds itself."),
+        List.of(),
+        List.of(
+            "@param " + impl + " the implementation that serves the calls",
+            "@return the service definition"));
     w.open("public static dev.ttrpc.ServiceDefinition bindService(" + SERVICE_INTERFACE + " " + impl + ") {");
     w.line("java.util.Objects.requireNonNull(" + impl + ", \"impl\");");
     if (rpcs.isEmpty()) {
@@ -430,21 +506,25 @@ final class ServiceGenerator {
     w.javadoc(
         List.of(
             "The server side of {@code " + serviceFullName + "}. Override the methods the server"
-                + " supports and register the implementation with {@link " + className
-                + "#bindService}; a method"
-                + " not overridden answers {@code UNIMPLEMENTED}.",
+                + " supports and register the implementation with {@code"
+                + " dev.ttrpc.TtrpcServerBuilder.addService(impl)}; a method not overridden"
+                + " answers {@code UNIMPLEMENTED}.",
             "Methods are blocking and run concurrently, each call on its own thread (never an I/O"
                 + " thread), so implementations must be thread-safe. A method fails the call by"
                 + " throwing: a {@code dev.ttrpc.StatusException} is sent as is, anything else as"
                 + " {@code UNKNOWN}."),
         List.of());
-    w.open("public interface " + SERVICE_INTERFACE + " {");
-    boolean first = true;
+    w.open("public interface " + SERVICE_INTERFACE + " extends dev.ttrpc.BindableService {");
+    w.javadoc(
+        List.of("This implementation as a service definition, for {@code addService}."),
+        List.of(),
+        List.of("@return {@code " + className + ".bindService(this)}"));
+    w.line("@java.lang.Override");
+    w.open("default dev.ttrpc.ServiceDefinition bindService() {");
+    w.line("return " + className + ".bindService(this);");
+    w.close("}");
     for (Rpc rpc : rpcs) {
-      if (!first) {
-        w.blank();
-      }
-      first = false;
+      w.blank();
       String request = v("request");
       String requests = v("requests");
       String responses = v("responses");
@@ -453,11 +533,12 @@ final class ServiceGenerator {
       String responseType = rpc.responseType();
       String summary =
           switch (rpc.kind()) {
-            case UNARY -> "Serves " + shape(rpc) + ": returns the response.";
+            case UNARY -> "Serves " + shape(rpc) + ".";
             case SERVER_STREAMING ->
                 "Serves " + shape(rpc) + ": sends the responses; returning ends the stream.";
             case CLIENT_STREAMING ->
-                "Serves " + shape(rpc) + ": reads requests until null, then returns the response.";
+                "Serves " + shape(rpc) + ": reads requests until null (or iterates over them),"
+                    + " then returns the response.";
             case BIDI_STREAMING ->
                 "Serves " + shape(rpc) + ": reads and sends in any order; returning ends the"
                     + " response stream.";
@@ -473,10 +554,23 @@ final class ServiceGenerator {
                 "dev.ttrpc.StreamReceiver<" + requestType + "> " + requests
                     + ", dev.ttrpc.StreamSender<" + responseType + "> " + responses;
           };
+      List<String> tags = new ArrayList<>();
+      if (rpc.clientStreaming()) {
+        tags.add("@param " + requests + " the client's requests");
+      } else {
+        tags.add("@param " + request + " the client's request");
+      }
+      if (rpc.serverStreaming()) {
+        tags.add("@param " + responses + " where the responses go");
+      }
+      tags.add("@param " + context + " the call's metadata, deadline and cancellation");
+      if (!rpc.serverStreaming()) {
+        tags.add("@return the response");
+      }
       String signature =
           (rpc.serverStreaming() ? "void" : responseType) + " " + rpc.javaName() + "("
               + parameters + ", dev.ttrpc.ServerCallContext " + context + ")";
-      w.javadoc(List.of(summary), methodComment(rpc));
+      w.javadoc(List.of(summary), methodComment(rpc), tags);
       if (rpc.deprecated()) {
         w.line("@java.lang.Deprecated");
       }
@@ -490,132 +584,99 @@ final class ServiceGenerator {
   }
 
   private void writeStub(SourceWriter w) {
-    String client = v("client");
-    String options = v("options");
-    String timeout = v("timeout");
-    String metadata = v("metadata");
     String request = v("request");
+    String settings = v("settings");
     w.blank();
     w.javadoc(
         List.of(
             "The client stub of {@code " + serviceFullName + "}, made by {@link " + className
-                + "#newStub}.",
-            "Immutable and thread-safe: the {@code with} methods return new stubs. Every call"
-                + " fails with a {@code dev.ttrpc.StatusException} carrying the server's status,"
-                + " {@code DEADLINE_EXCEEDED}, {@code CANCELLED} or {@code UNAVAILABLE}."),
+                + "#newStub}: for each RPC a blocking method, and for unary RPCs also one named"
+                + " {@code ...Async} that returns a future.",
+            "Immutable and thread-safe: the {@code with} methods inherited from {@code"
+                + " dev.ttrpc.AbstractStub} return new stubs. Every call fails with a {@code"
+                + " dev.ttrpc.StatusException} carrying the server's status, {@code"
+                + " DEADLINE_EXCEEDED}, {@code CANCELLED} or {@code UNAVAILABLE}."),
         List.of());
-    w.open("public static final class " + stubName + " {");
-    w.line("private final dev.ttrpc.TtrpcClient " + client + ";");
-    w.line("private final dev.ttrpc.CallOptions " + options + ";");
-    w.line("private final java.time.Duration " + timeout + ";");
-    w.blank();
-    w.line("private " + stubName + "(");
-    w.line("    dev.ttrpc.TtrpcClient " + client + ",");
-    w.line("    dev.ttrpc.CallOptions " + options + ",");
-    w.open("    java.time.Duration " + timeout + ") {");
-    w.line("this." + client + " = java.util.Objects.requireNonNull(" + client + ", \"client\");");
-    w.line("this." + options + " = " + options + ";");
-    w.line("this." + timeout + " = " + timeout + ";");
+    w.open("public static final class " + stubName + " extends dev.ttrpc.AbstractStub<" + stubName + "> {");
+    w.open("private " + stubName + "(dev.ttrpc.StubSettings " + settings + ") {");
+    w.line("super(" + settings + ");");
     w.close("}");
-
     w.blank();
     w.javadoc(
-        List.of(
-            "A stub that uses {@code " + options + "} (deadline and metadata) for every call;"
-                + " a timeout set with {@link #withTimeout} is kept and takes precedence over the"
-                + " deadline."),
-        List.of());
-    w.open("public " + stubName + " withOptions(dev.ttrpc.CallOptions " + options + ") {");
-    w.line("return new " + stubName + "(");
-    w.line("    this." + client + ", java.util.Objects.requireNonNull(" + options + ", \"options\"), this."
-        + timeout + ");");
-    w.close("}");
-
-    w.blank();
-    w.javadoc(
-        List.of(
-            "A stub whose every call must finish within {@code " + timeout + "} of its start"
-                + " (the deadline is computed per call and sent to the server)."),
-        List.of());
-    w.open("public " + stubName + " withTimeout(java.time.Duration " + timeout + ") {");
-    w.line("return new " + stubName + "(");
-    w.line("    this." + client + ", this." + options + ", java.util.Objects.requireNonNull(" + timeout
-        + ", \"timeout\"));");
-    w.close("}");
-
-    w.blank();
-    w.javadoc(
-        List.of(
-            "A stub that sends a copy of {@code " + metadata + "} with every call, replacing the"
-                + " metadata of this stub."),
-        List.of());
-    w.open("public " + stubName + " withMetadata(dev.ttrpc.Metadata " + metadata + ") {");
-    w.line("return new " + stubName + "(this." + client + ", this." + options + ".withMetadata("
-        + metadata + "), this." + timeout + ");");
-    w.close("}");
-
-    w.blank();
-    w.open("private dev.ttrpc.CallOptions callOptions() {");
-    w.line("return this." + timeout + " == null ? this." + options + " : this." + options
-        + ".withTimeout(this." + timeout + ");");
+        List.of("A stub of this type with other settings."),
+        List.of(),
+        List.of("@param " + settings + " the new stub's settings", "@return a new stub"));
+    w.line("@java.lang.Override");
+    w.open("protected " + stubName + " build(dev.ttrpc.StubSettings " + settings + ") {");
+    w.line("return new " + stubName + "(" + settings + ");");
     w.close("}");
 
     for (Rpc rpc : rpcs) {
       w.blank();
       List<String> comment = methodComment(rpc);
+      String requestTag = "@param " + request + " the request";
       switch (rpc.kind()) {
         case UNARY -> {
-          w.javadoc(List.of("Calls " + shape(rpc) + " and waits for the response."), comment);
+          w.javadoc(
+              List.of("Calls " + shape(rpc) + " and waits for the response."),
+              comment,
+              List.of(requestTag, "@return the response"));
           deprecation(w, rpc);
           w.open("public " + rpc.responseType() + " " + rpc.javaName() + "(" + rpc.requestType()
               + " " + request + ") {");
-          w.line("return this." + client + ".call(" + rpc.constant() + ", " + request
-              + ", callOptions());");
+          w.line("return client().call(" + rpc.constant() + ", " + request + ", callOptions());");
           w.close("}");
           w.blank();
           w.javadoc(
+              List.of("Starts " + shape(rpc) + "."),
+              comment,
               List.of(
-                  "Starts " + shape(rpc) + "; the future completes with the response or a {@code"
-                      + " dev.ttrpc.StatusException}."),
-              comment);
+                  requestTag,
+                  "@return a future of the response, failed with a {@code"
+                      + " dev.ttrpc.StatusException} if the call fails; cancelling it abandons"
+                      + " the call"));
           deprecation(w, rpc);
           w.open("public java.util.concurrent.CompletableFuture<" + rpc.responseType() + "> "
               + rpc.asyncName() + "(" + rpc.requestType() + " " + request + ") {");
-          w.line("return this." + client + ".callAsync(" + rpc.constant() + ", " + request
-              + ", callOptions());");
+          w.line("return client().callAsync(" + rpc.constant() + ", " + request + ", callOptions());");
           w.close("}");
         }
         case SERVER_STREAMING -> {
           w.javadoc(
+              List.of("Starts " + shape(rpc) + " with its request."),
+              comment,
               List.of(
-                  "Starts " + shape(rpc) + " with its request; receive the responses until null."),
-              comment);
+                  requestTag,
+                  "@return the call: iterate over it (or {@code receive()} until null) for the"
+                      + " responses; close it to abandon the call early"));
           deprecation(w, rpc);
           w.open("public dev.ttrpc.ServerStreamCall<" + rpc.responseType() + "> " + rpc.javaName()
               + "(" + rpc.requestType() + " " + request + ") {");
-          w.line("return this." + client + ".serverStream(" + rpc.constant() + ", " + request
-              + ", callOptions());");
+          w.line("return client().serverStream(" + rpc.constant() + ", " + request + ", callOptions());");
           w.close("}");
         }
         case CLIENT_STREAMING -> {
           w.javadoc(
-              List.of(
-                  "Starts " + shape(rpc) + "; send the requests, then close and receive the"
-                      + " response."),
-              comment);
+              List.of("Starts " + shape(rpc) + "."),
+              comment,
+              List.of("@return the call: send the requests, then {@code closeAndReceive()} the"
+                  + " response"));
           deprecation(w, rpc);
           w.open("public dev.ttrpc.ClientStreamCall<" + rpc.requestType() + ", "
               + rpc.responseType() + "> " + rpc.javaName() + "() {");
-          w.line("return this." + client + ".clientStream(" + rpc.constant() + ", callOptions());");
+          w.line("return client().clientStream(" + rpc.constant() + ", callOptions());");
           w.close("}");
         }
         case BIDI_STREAMING -> {
           w.javadoc(
-              List.of("Starts " + shape(rpc) + "; send and receive independently."), comment);
+              List.of("Starts " + shape(rpc) + "."),
+              comment,
+              List.of("@return the call: send and receive independently, {@code closeSend()}"
+                  + " when done sending"));
           deprecation(w, rpc);
           w.open("public dev.ttrpc.BidiStreamCall<" + rpc.requestType() + ", "
               + rpc.responseType() + "> " + rpc.javaName() + "() {");
-          w.line("return this." + client + ".bidiStream(" + rpc.constant() + ", callOptions());");
+          w.line("return client().bidiStream(" + rpc.constant() + ", callOptions());");
           w.close("}");
         }
       }

@@ -46,6 +46,14 @@ final class SourceWriter {
    * proto comment lines in a {@code <pre>} block when there are any.
    */
   SourceWriter javadoc(List<String> summary, List<String> protoComment) {
+    return javadoc(summary, protoComment, List.of());
+  }
+
+  /**
+   * Like {@link #javadoc(List, List)}, followed by the block tags (such as {@code @param name
+   * text}), one per line, after a blank comment line.
+   */
+  SourceWriter javadoc(List<String> summary, List<String> protoComment, List<String> tags) {
     line("/**");
     boolean first = true;
     for (String paragraph : summary) {
@@ -66,6 +74,14 @@ final class SourceWriter {
         line(commentLine.isEmpty() ? " *" : " * " + commentLine);
       }
       line(" * </pre>");
+    }
+    if (!tags.isEmpty()) {
+      line(" *");
+      for (String tag : tags) {
+        for (String wrapped : wrap(tag)) {
+          line(" * " + wrapped);
+        }
+      }
     }
     return line(" */");
   }

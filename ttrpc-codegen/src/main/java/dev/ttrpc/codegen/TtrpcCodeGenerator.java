@@ -29,7 +29,12 @@ public final class TtrpcCodeGenerator {
 
   private TtrpcCodeGenerator() {}
 
-  /** Generates the response to {@code request}; never throws for problems of the input. */
+  /**
+   * Generates the response to {@code request}; never throws for problems of the input.
+   *
+   * @param request what protoc asks for: the files to generate and every file they import
+   * @return the generated files, or an error naming the file and element at fault
+   */
   public static CodeGeneratorResponse generate(CodeGeneratorRequest request) {
     CodeGeneratorResponse.Builder response =
         CodeGeneratorResponse.newBuilder()
@@ -37,7 +42,7 @@ public final class TtrpcCodeGenerator {
             .setMinimumEdition(Edition.EDITION_PROTO2_VALUE)
             .setMaximumEdition(Edition.EDITION_2024_VALUE);
     try {
-      checkParameters(request.getParameter());
+      boolean lite = parseParameters(request.getParameter());
       JavaTypeNames typeNames = new JavaTypeNames(request.getProtoFileList());
       Map<String, String> originByPath = new HashMap<>();
       for (String fileName : request.getFileToGenerateList()) {
@@ -48,7 +53,7 @@ public final class TtrpcCodeGenerator {
         }
         JavaTypeNames.edition(file);
         for (int i = 0; i < file.getServiceCount(); i++) {
-          ServiceGenerator generator = new ServiceGenerator(file, i, typeNames);
+          ServiceGenerator generator = new ServiceGenerator(file, i, typeNames, lite);
           String content = generator.generate();
           String previous = originByPath.putIfAbsent(generator.outputPath(), generator.origin());
           if (previous != null) {
@@ -68,15 +73,24 @@ public final class TtrpcCodeGenerator {
     return response.build();
   }
 
-  /** This generator takes no parameters; anything given is a mistake worth reporting. */
-  private static void checkParameters(String parameter) throws CodeGenerationException {
+  /**
+   * The one parameter is {@code lite}: the messages come from java_out's lite mode ({@code
+   * --java_out=lite:DIR}), which has no descriptors. Anything else is a mistake worth reporting.
+   *
+   * @return whether {@code lite} was given
+   */
+  private static boolean parseParameters(String parameter) throws CodeGenerationException {
+    boolean lite = false;
     for (String item : parameter.split(",")) {
       String trimmed = item.trim();
-      if (!trimmed.isEmpty()) {
+      if (trimmed.equals("lite")) {
+        lite = true;
+      } else if (!trimmed.isEmpty()) {
         throw new CodeGenerationException(
-            "unknown parameter '" + trimmed + "': protoc-gen-ttrpc-java takes no parameters"
-                + " (remove it from --ttrpc-java_out or --ttrpc-java_opt)");
+            "unknown parameter '" + trimmed + "': protoc-gen-ttrpc-java takes only 'lite'"
+                + " (for messages generated with --java_out=lite:...)");
       }
     }
+    return lite;
   }
 }

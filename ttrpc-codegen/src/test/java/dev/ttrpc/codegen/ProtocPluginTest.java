@@ -47,6 +47,7 @@ class ProtocPluginTest {
           "demo/names/NamesTtrpc.java",
           "demo/names/NothingTtrpc.java",
           "demo/names/ServiceTtrpc.java",
+          "demo/names/TasksTtrpc.java",
           "demo/shapes/ShapesTtrpc.java",
           "demo/v1/TypeServiceTtrpc.java",
           "demo/wkt/ClockTtrpc.java",
@@ -89,15 +90,21 @@ class ProtocPluginTest {
             List.of("--release", "17", "-nowarn", "-Xlint:none"));
     assertTrue(javaOut.stream().noneMatch(d -> d.startsWith("ERROR")), String.join("\n", javaOut));
 
-    List<Path> ours = new ArrayList<>(TestProtoc.javaFiles(work.resolve("ttrpc")));
-    ours.addAll(TestProtoc.javaFiles(TestProtoc.property("testProtos").resolveSibling("usage")));
+    // Our output: no lint warning and no doclint finding on anything public or protected.
     List<String> diagnostics =
         TestProtoc.javac(
-            ours,
+            TestProtoc.javaFiles(work.resolve("ttrpc")),
+            classes,
+            classpath + File.pathSeparator + classes,
+            List.of("--release", "17", "-Xlint:all", "-Xdoclint:all/protected", "-Werror"));
+    assertEquals(List.of(), diagnostics);
+    List<String> usage =
+        TestProtoc.javac(
+            TestProtoc.javaFiles(TestProtoc.property("testProtos").resolveSibling("usage")),
             classes,
             classpath + File.pathSeparator + classes,
             List.of("--release", "17", "-Xlint:all", "-Werror"));
-    assertEquals(List.of(), diagnostics);
+    assertEquals(List.of(), usage);
 
     List<URL> urls = new ArrayList<>();
     urls.add(classes.toUri().toURL());
@@ -208,7 +215,9 @@ class ProtocPluginTest {
   @Test
   void deprecatedServicesAndMethodsAreAnnotated() {
     String legacy = source("demo/imports/LegacyTtrpc.java");
-    assertTrue(legacy.contains(" *  A retired service.\n * </pre>\n */\n@java.lang.Deprecated\npublic final class LegacyTtrpc {"), legacy);
+    assertTrue(legacy.contains(" *  A retired service.\n * </pre>\n */\n"
+        + "@dev.ttrpc.Generated(value = \"protoc-gen-ttrpc-java\", source = \"imports.proto\")\n"
+        + "@java.lang.Deprecated\npublic final class LegacyTtrpc {"), legacy);
     String shapes = source("demo/shapes/ShapesTtrpc.java");
     assertTrue(shapes.contains("@java.lang.Deprecated\n  public static final dev.ttrpc.MethodDescriptor<demo.shapes.ShapesOuterClass.Point, demo.shapes.ShapesOuterClass.Point> METHOD_OLD_ECHO"));
     assertTrue(shapes.contains("@java.lang.Deprecated\n    default demo.shapes.ShapesOuterClass.Point oldEcho("));
@@ -287,7 +296,7 @@ class ProtocPluginTest {
                 "shapes.proto"));
     assertNotEquals(0, result.exitCode());
     assertTrue(
-        result.stderr().contains("unknown parameter 'lite': protoc-gen-ttrpc-java takes no parameters"),
+        result.stderr().contains("unknown parameter 'flavour=x': protoc-gen-ttrpc-java takes only 'lite'"),
         result.stderr());
   }
 }

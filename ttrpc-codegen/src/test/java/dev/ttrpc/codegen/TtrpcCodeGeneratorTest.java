@@ -56,12 +56,36 @@ class TtrpcCodeGeneratorTest {
   @Test
   void unknownParameterIsAnErrorWithoutFiles() {
     CodeGeneratorResponse response =
-        generate("lite", file("a.proto", "p", rpc("Go", ".p.M", ".p.M")).build());
+        generate("lite,fast", file("a.proto", "p", rpc("Go", ".p.M", ".p.M")).build());
     assertEquals(
-        "unknown parameter 'lite': protoc-gen-ttrpc-java takes no parameters (remove it from"
-            + " --ttrpc-java_out or --ttrpc-java_opt)",
+        "unknown parameter 'fast': protoc-gen-ttrpc-java takes only 'lite' (for messages"
+            + " generated with --java_out=lite:...)",
         response.getError());
     assertEquals(0, response.getFileCount());
+  }
+
+  @Test
+  void liteParameterLeavesOutTheDescriptorAccessor() {
+    String full = generate("", file("a.proto", "p", rpc("Go", ".p.M", ".p.M")).build())
+        .getFile(0).getContent();
+    assertTrue(full.contains("p.A.getDescriptor().getServices().get(0)"), full);
+    String lite = generate("lite", file("a.proto", "p", rpc("Go", ".p.M", ".p.M")).build())
+        .getFile(0).getContent();
+    assertTrue(!lite.contains("getServiceDescriptor"), lite);
+  }
+
+  @Test
+  void javaNamesChangeOnlyWhereJavaOrTheStubForbidTheName() {
+    assertEquals("wait", ServiceGenerator.javaName("wait", false));
+    assertEquals("wait_", ServiceGenerator.javaName("wait", true));
+    assertEquals("getClass", ServiceGenerator.javaName("getClass", false));
+    assertEquals("toString_", ServiceGenerator.javaName("toString", true));
+    assertEquals("equals", ServiceGenerator.javaName("equals", true));
+    assertEquals("default_", ServiceGenerator.javaName("default", false));
+    assertEquals("withTimeout_", ServiceGenerator.javaName("withTimeout", false));
+    assertEquals("client_", ServiceGenerator.javaName("client", false));
+    assertEquals("bindService_", ServiceGenerator.javaName("bindService", false));
+    assertEquals("sayHello", ServiceGenerator.javaName("sayHello", true));
   }
 
   @Test

@@ -163,7 +163,7 @@ class RuncShimTaskApiTest {
 
     // ... until CloseIO closes it.
     call(task.closeIO(CloseIORequest.newBuilder().setId(id).setStdin(true).build()));
-    WaitResponse exit = call(task.wait_(waitOf(id, "")));
+    WaitResponse exit = call(task.wait(waitOf(id, "")));
     assertEquals(0, exit.getExitStatus(), exit.toString());
     assertEquals("line-one\nline-two\nstdin-closed\n", out.awaitEof(OUTPUT_TIMEOUT));
     assertEquals("", err.awaitEof(OUTPUT_TIMEOUT));
@@ -268,7 +268,7 @@ class RuncShimTaskApiTest {
     assertEquals("e1", e1Created.getId());
     int e1Pid = call(task.start(startOf(id, "e1"))).getPid();
     assertTrue(e1Pid > 0 && e1Pid != initPid, "exec pid " + e1Pid);
-    WaitResponse e1Exit = call(task.wait_(waitOf(id, "e1")));
+    WaitResponse e1Exit = call(task.wait(waitOf(id, "e1")));
     assertEquals(7, e1Exit.getExitStatus(), e1Exit.toString());
     assertRecent(e1Exit.getExitedAt(), "e1 exited_at");
     assertEquals("exec-out\n", e1Out.awaitEof(OUTPUT_TIMEOUT), "exec stdout");
@@ -297,7 +297,7 @@ class RuncShimTaskApiTest {
     assertEquals("e2", details.getExecId(), "ProcessDetails of the exec");
     assertCgroupStats(call(task.stats(StatsRequest.newBuilder().setId(id).build())));
     call(task.kill(KillRequest.newBuilder().setId(id).setExecId("e2").setSignal(SIGKILL).build()));
-    WaitResponse e2Exit = call(task.wait_(waitOf(id, "e2")));
+    WaitResponse e2Exit = call(task.wait(waitOf(id, "e2")));
     assertEquals(128 + SIGKILL, e2Exit.getExitStatus(), e2Exit.toString());
     assertEquals("", e2Out.awaitEof(OUTPUT_TIMEOUT));
     call(task.delete(deleteOf(id, "e2")));
@@ -305,7 +305,7 @@ class RuncShimTaskApiTest {
     // Init: SIGTERM, trapped into exit 42.
     assertFalse(earlyWait.isDone(), "Wait on a running init must not return: " + earlyWait);
     call(task.kill(KillRequest.newBuilder().setId(id).setSignal(SIGTERM).build()));
-    WaitResponse initExit = call(task.wait_(waitOf(id, "")));
+    WaitResponse initExit = call(task.wait(waitOf(id, "")));
     assertEquals(42, initExit.getExitStatus(), initExit.toString());
     assertRecent(initExit.getExitedAt(), "init exited_at");
     assertEquals(initExit, call(earlyWait.get(30, TimeUnit.SECONDS)), "early Wait sees the exit");
@@ -521,7 +521,7 @@ class RuncShimTaskApiTest {
         () -> task.delete(deleteOf(id, "e1")));
 
     call(task.kill(KillRequest.newBuilder().setId(id).setSignal(SIGKILL).build()));
-    WaitResponse exit = call(task.wait_(waitOf(id, "")));
+    WaitResponse exit = call(task.wait(waitOf(id, "")));
     assertEquals(128 + SIGKILL, exit.getExitStatus(), exit.toString());
     assertStatus(
         Code.NOT_FOUND,

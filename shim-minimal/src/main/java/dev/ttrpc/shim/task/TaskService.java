@@ -337,7 +337,7 @@ public final class TaskService implements TaskTtrpc.Service {
   }
 
   @Override
-  public WaitResponse wait_(WaitRequest r, ServerCallContext context) {
+  public WaitResponse wait(WaitRequest r, ServerCallContext context) {
     return call("wait " + r.getId() + execSuffix(r.getExecId()), () -> {
       ProcessRecord.Exit e;
       try {

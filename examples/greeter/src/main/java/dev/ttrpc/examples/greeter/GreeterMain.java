@@ -24,7 +24,7 @@ public final class GreeterMain {
             : Files.createTempDirectory("greeter").resolve("greeter.sock");
     TtrpcServer server =
         TtrpcServer.builder()
-            .addService(GreeterTtrpc.bindService(new GreeterService()))
+            .addService(new GreeterService())
             .build()
             .start(socket.toString());
     try (TtrpcClient client = TtrpcClient.connect(socket.toString())) {
@@ -36,7 +36,7 @@ public final class GreeterMain {
 
       try (ServerStreamCall<HelloReply> stream =
           greeter.sayHelloStream(HelloRequest.newBuilder().setName("stream").setTimes(3).build())) {
-        for (HelloReply r = stream.receive(); r != null; r = stream.receive()) {
+        for (HelloReply r : stream) {
           System.out.println(r.getMessage());
         }
       }

@@ -32,7 +32,7 @@ class GreeterTest {
     String address = dir.resolve("greeter.sock").toString();
     server =
         TtrpcServer.builder()
-            .addService(GreeterTtrpc.bindService(new GreeterService()))
+            .addService(new GreeterService())
             .build()
             .start(address);
     client = TtrpcClient.connect(address);
@@ -60,7 +60,7 @@ class GreeterTest {
     List<String> messages = new ArrayList<>();
     try (ServerStreamCall<HelloReply> stream =
         greeter.sayHelloStream(HelloRequest.newBuilder().setName("Bob").setTimes(3).build())) {
-      for (HelloReply reply = stream.receive(); reply != null; reply = stream.receive()) {
+      for (HelloReply reply : stream) {
         messages.add(reply.getMessage());
       }
     }
