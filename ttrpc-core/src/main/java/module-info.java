@@ -8,7 +8,8 @@ module dev.ttrpc {
   requires io.netty.buffer;
   requires io.netty.codec;
   requires io.netty.common;
-  requires io.netty.transport;
+  // Builders take an application-owned Netty EventLoopGroup.
+  requires transitive io.netty.transport;
   requires io.netty.transport.classes.epoll;
   requires io.netty.transport.unix.common;
   requires org.slf4j;

@@ -92,7 +92,7 @@ class TtrpcCliRuncShimTest {
         assertTrue(Integer.parseInt(current.group(1)) >= 1, stats::describe);
       } finally {
         task.kill(KillRequest.newBuilder().setId(id).setSignal(9).setAll(true).build());
-        task.wait_(WaitRequest.newBuilder().setId(id).build());
+        task.wait(WaitRequest.newBuilder().setId(id).build());
         task.delete(DeleteRequest.newBuilder().setId(id).build());
       }
     }

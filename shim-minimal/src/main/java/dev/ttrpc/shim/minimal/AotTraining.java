@@ -141,7 +141,7 @@ public final class AotTraining {
                   .setStderr("file://" + bundle.resolve("stderr.log"))
                   .build());
           stub.start(StartRequest.newBuilder().setId(id).build());
-          stub.wait_(WaitRequest.newBuilder().setId(id).build());
+          stub.wait(WaitRequest.newBuilder().setId(id).build());
           stub.state(StateRequest.newBuilder().setId(id).build());
           stub.delete(DeleteRequest.newBuilder().setId(id).build());
         }
