@@ -23,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,11 +72,17 @@ public final class ProcessIo implements AutoCloseable {
   private int loggerPid = -1;
   private final CompletableFuture<Integer> loggerExit = new CompletableFuture<>();
   private volatile boolean closed;
+  /**
+   * Told the number of the stdin keep-alive writer by the caller that took it, just before that
+   * caller closes it; a no-op except in tests, which pause here to race a second closer.
+   */
+  private final IntConsumer stdinTaken;
 
-  private ProcessIo(Stdio stdio, String namespace, String id) {
+  private ProcessIo(Stdio stdio, String namespace, String id, IntConsumer stdinTaken) {
     this.stdio = stdio;
     this.namespace = namespace;
     this.id = id;
+    this.stdinTaken = stdinTaken;
   }
 
   /**
@@ -83,7 +90,13 @@ public final class ProcessIo implements AutoCloseable {
    * #start()} (pipes) or {@link #attachConsole(int)} (terminal).
    */
   public static ProcessIo open(Stdio stdio, String namespace, String id) throws IOException {
-    ProcessIo io = new ProcessIo(stdio, namespace, id);
+    return open(stdio, namespace, id, fd -> {});
+  }
+
+  /** {@link #open(Stdio, String, String)} with a hook into {@link #closeStdin()}, for tests. */
+  static ProcessIo open(Stdio stdio, String namespace, String id, IntConsumer stdinTaken)
+      throws IOException {
+    ProcessIo io = new ProcessIo(stdio, namespace, id, stdinTaken);
     try {
       io.setUp();
       return io;
@@ -317,6 +330,7 @@ public final class ProcessIo implements AutoCloseable {
     // hit a descriptor reopened meanwhile (another container's pipe, a socket).
     int fd = stdinKeepAlive.getAndSet(-1);
     if (fd >= 0) {
+      stdinTaken.accept(fd);
       Libc.closeQuietly(fd);
     }
   }

@@ -1,7 +1,9 @@
 package dev.ttrpc.shim.io;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,10 +13,16 @@ import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -189,33 +197,62 @@ class ProcessIoTest {
   }
 
   @Test
-  void closeIoRacingCloseClosesTheKeepAliveWriterOnlyOnce() throws Exception {
+  void closeRacingCloseIoClosesTheKeepAliveWriterOnceAndSparesItsReusedNumber() throws Exception {
     Path in = dir.resolve("stdin");
     Libc.mkfifo(in, 0600);
-    for (int round = 0; round < 400; round++) {
-      ProcessIo io = ProcessIo.open(new Stdio(in.toString(), "", "", false), "ns", "c");
-      java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(2);
-      int[] canary = {-1};
-      Thread closeIo = Thread.ofPlatform().start(() -> {
+    List<Integer> taken = new CopyOnWriteArrayList<>();
+    AtomicBoolean first = new AtomicBoolean(true);
+    CountDownLatch paused = new CountDownLatch(1);
+    CountDownLatch resume = new CountDownLatch(1);
+    // CloseIO pauses once it holds the keep-alive writer's number, as a preemption there would.
+    ProcessIo io = ProcessIo.open(new Stdio(in.toString(), "", "", false), "ns", "c", fd -> {
+      taken.add(fd);
+      if (first.compareAndSet(true, false)) {
+        paused.countDown();
         try {
-          go.await();
-          io.closeStdin();
-          // Takes the lowest free number: the keep-alive writer's, if it was just closed.
-          canary[0] = Libc.open(Path.of("/dev/null"), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
+          resume.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
-      });
-      go.await();
-      io.close();
-      closeIo.join();
-      Path link = Path.of("/proc/self/fd/" + canary[0]);
-      try {
-        assertEquals(Path.of("/dev/null"), java.nio.file.Files.readSymbolicLink(link),
-            "round " + round + ": a descriptor opened after CloseIO was closed by close()");
-      } finally {
-        Libc.closeQuietly(canary[0]);
       }
+    });
+    Thread closeIo = Thread.ofPlatform().name("close-io").start(io::closeStdin);
+    assertTrue(paused.await(10, TimeUnit.SECONDS), "CloseIO never took the keep-alive writer");
+    int number = taken.get(0);
+    Path link = Path.of("/proc/self/fd/" + number);
+    int canary = -1;
+    try {
+      io.close();
+      if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+        // close() let the number go while CloseIO still means to close it: the kernel hands out
+        // the lowest free number, so the next open (a socket, another container's pipe) gets it.
+        int devNull = Libc.open(Path.of("/dev/null"), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        Libc.dup2(devNull, number);
+        Libc.closeQuietly(devNull);
+        canary = number;
+      }
+    } finally {
+      resume.countDown();
+      closeIo.join(TimeUnit.SECONDS.toMillis(10));
+    }
+    try {
+      int reused = canary;
+      assertAll(
+          () -> assertEquals(List.of(number), taken,
+              "the keep-alive writer must be taken, and closed, by exactly one caller"),
+          () -> {
+            if (reused >= 0) {
+              assertTrue(Files.exists(link, LinkOption.NOFOLLOW_LINKS)
+                      && Files.readSymbolicLink(link).equals(Path.of("/dev/null")),
+                  "CloseIO closed a descriptor that reused the keep-alive writer's number");
+            }
+          },
+          // The number may be reused by now (by anyone), but not by the FIFO's writer.
+          () -> assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS)
+                  && Files.readSymbolicLink(link).equals(in.toRealPath()),
+              "the keep-alive writer is still open after CloseIO and close()"));
+    } finally {
+      Libc.closeQuietly(canary);
     }
   }
 
