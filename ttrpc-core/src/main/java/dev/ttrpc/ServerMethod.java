@@ -111,46 +111,46 @@ public final class ServerMethod<Q, R> {
     return descriptor;
   }
 
-  @SuppressWarnings("unchecked")
   /**
    * The handler, if this is a unary method.
    *
    * @return the handler, or null for a method of another type
    */
+  @SuppressWarnings("unchecked")
   public UnaryHandler<Q, R> unaryHandler() {
     return descriptor.type() == MethodType.UNARY ? (UnaryHandler<Q, R>) handler : null;
   }
 
-  @SuppressWarnings("unchecked")
   /**
    * The handler, if this is a server-streaming method.
    *
    * @return the handler, or null for a method of another type
    */
+  @SuppressWarnings("unchecked")
   public ServerStreamingHandler<Q, R> serverStreamingHandler() {
     return descriptor.type() == MethodType.SERVER_STREAMING
         ? (ServerStreamingHandler<Q, R>) handler
         : null;
   }
 
-  @SuppressWarnings("unchecked")
   /**
    * The handler, if this is a client-streaming method.
    *
    * @return the handler, or null for a method of another type
    */
+  @SuppressWarnings("unchecked")
   public ClientStreamingHandler<Q, R> clientStreamingHandler() {
     return descriptor.type() == MethodType.CLIENT_STREAMING
         ? (ClientStreamingHandler<Q, R>) handler
         : null;
   }
 
-  @SuppressWarnings("unchecked")
   /**
    * The handler, if this is a bidirectional streaming method.
    *
    * @return the handler, or null for a method of another type
    */
+  @SuppressWarnings("unchecked")
   public BidiStreamingHandler<Q, R> bidiStreamingHandler() {
     return descriptor.type() == MethodType.BIDI_STREAMING
         ? (BidiStreamingHandler<Q, R>) handler
