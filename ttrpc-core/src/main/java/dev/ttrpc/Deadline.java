@@ -22,7 +22,8 @@ public final class Deadline implements Comparable<Deadline> {
   /**
    * A deadline {@code timeout} from now; a zero or negative timeout is already expired.
    *
-   * @param timeout the time from now, not null; saturated if beyond about 146 years
+   * @param timeout the time from now, not null; very long timeouts saturate instead of
+   *     overflowing
    * @return a new deadline
    */
   public static Deadline after(Duration timeout) {

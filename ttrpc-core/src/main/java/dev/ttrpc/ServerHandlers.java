@@ -22,7 +22,7 @@ public final class ServerHandlers {
      *
      * @param request the decoded request, never null
      * @param context the call's metadata, deadline, peer and cancellation
-     * @return the response, not null
+     * @return the response; null fails the call with {@code UNKNOWN}
      * @throws Exception to fail the call; a {@link StatusException} keeps its status
      */
     R handle(Q request, ServerCallContext context) throws Exception;
@@ -61,7 +61,7 @@ public final class ServerHandlers {
      *
      * @param requests the client's requests; null once the client has half-closed
      * @param context the call's metadata, deadline, peer and cancellation
-     * @return the response, not null
+     * @return the response; null fails the call with {@code UNKNOWN}
      * @throws Exception to fail the call; a {@link StatusException} keeps its status
      */
     R handle(StreamReceiver<Q> requests, ServerCallContext context) throws Exception;

@@ -61,8 +61,7 @@ public interface TtrpcClient extends AutoCloseable {
    * @param method the method to call, not null
    * @param request the request message, not null
    * @param options deadline, metadata and other per-call settings, not null
-   * @return a future for the response; it never completes on the caller's thread before this
-   *     method returns unless the call failed at once
+   * @return a future completed with the response or failed with a {@link StatusException}
    */
   <Q, R> CompletableFuture<R> callAsync(
       MethodDescriptor<Q, R> method, Q request, CallOptions options);
