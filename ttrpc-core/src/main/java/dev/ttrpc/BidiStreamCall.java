@@ -5,6 +5,9 @@ package dev.ttrpc;
  * and receiving are independent and may happen on different threads.
  *
  * <p>Thread-safe. Closing this object before the end of the stream cancels the call locally.
+ *
+ * @param <Q> the request message type
+ * @param <R> the response message type
  */
 public interface BidiStreamCall<Q, R> extends StreamSender<Q>, StreamReceiver<R>, AutoCloseable {
 

@@ -7,13 +7,25 @@ import java.util.concurrent.CompletableFuture;
  * requests, then {@link #closeAndReceive()} the single response.
  *
  * <p>Thread-safe. Closing this object without finishing cancels the call locally.
+ *
+ * @param <Q> the request message type
+ * @param <R> the response message type
  */
 public interface ClientStreamCall<Q, R> extends StreamSender<Q>, AutoCloseable {
 
-  /** Half-closes the request stream and waits for the response. */
+  /**
+   * Half-closes the request stream and waits for the response.
+   *
+   * @return the response, never null
+   * @throws StatusException if the call failed or was cancelled
+   */
   R closeAndReceive();
 
-  /** Half-closes the request stream; the future completes with the response. */
+  /**
+   * Half-closes the request stream without waiting.
+   *
+   * @return a future completed with the response or failed with a {@link StatusException}
+   */
   CompletableFuture<R> closeAndReceiveAsync();
 
   /** Abandons the call: nothing more is sent, pending receives fail with CANCELLED. */

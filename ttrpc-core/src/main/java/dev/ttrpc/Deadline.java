@@ -19,18 +19,35 @@ public final class Deadline implements Comparable<Deadline> {
     this.deadlineNanos = deadlineNanos;
   }
 
-  /** A deadline {@code timeout} from now; a zero or negative timeout is already expired. */
+  /**
+   * A deadline {@code timeout} from now; a zero or negative timeout is already expired.
+   *
+   * @param timeout the time from now, not null; very long timeouts saturate instead of
+   *     overflowing
+   * @return a new deadline
+   */
   public static Deadline after(Duration timeout) {
     requireNonNull(timeout, "timeout");
     return afterNanos(saturatedNanos(timeout));
   }
 
-  /** A deadline {@code amount unit} from now. */
+  /**
+   * A deadline {@code amount unit} from now.
+   *
+   * @param amount the time from now, in {@code unit}
+   * @param unit the unit of {@code amount}, not null
+   * @return a new deadline
+   */
   public static Deadline after(long amount, TimeUnit unit) {
     return afterNanos(requireNonNull(unit, "unit").toNanos(amount));
   }
 
-  /** A deadline {@code nanos} from now, saturating instead of overflowing. */
+  /**
+   * A deadline {@code nanos} from now, saturating instead of overflowing.
+   *
+   * @param nanos the time from now in nanoseconds; negative is already expired
+   * @return a new deadline
+   */
   public static Deadline afterNanos(long nanos) {
     long now = System.nanoTime();
     long at = now + nanos;
@@ -43,25 +60,48 @@ public final class Deadline implements Comparable<Deadline> {
     return new Deadline(at);
   }
 
-  /** Nanoseconds left; zero or negative once expired. */
+  /**
+   * The time left, read from the clock on each call.
+   *
+   * @return nanoseconds left; zero or negative once expired
+   */
   public long remainingNanos() {
     return deadlineNanos - System.nanoTime();
   }
 
+  /**
+   * The time left, read from the clock on each call.
+   *
+   * @return the time left; zero or negative once expired
+   */
   public Duration remaining() {
     return Duration.ofNanos(remainingNanos());
   }
 
+  /**
+   * Whether the deadline has passed.
+   *
+   * @return true once no time is left
+   */
   public boolean isExpired() {
     return remainingNanos() <= 0;
   }
 
-  /** The earlier of this deadline and {@code other}. */
+  /**
+   * The earlier of this deadline and {@code other}.
+   *
+   * @param other another deadline, not null
+   * @return whichever expires first; this one if both are equal
+   */
   public Deadline minimum(Deadline other) {
     return compareTo(requireNonNull(other, "other")) <= 0 ? this : other;
   }
 
-  /** The {@link System#nanoTime()} value at which this deadline expires. */
+  /**
+   * The {@link System#nanoTime()} value at which this deadline expires.
+   *
+   * @return the expiry, comparable only with other {@code nanoTime} values of this JVM
+   */
   public long nanoTime() {
     return deadlineNanos;
   }

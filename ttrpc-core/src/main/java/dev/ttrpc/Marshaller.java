@@ -19,15 +19,26 @@ import java.nio.ByteBuffer;
  * <p>The transport asks for the exact size first, then serializes straight into its own (often
  * direct) buffer, and parses straight from the received frame: no intermediate byte arrays.
  * Implementations must be thread-safe and stateless.
+ *
+ * @param <T> the message type
  */
 public interface Marshaller<T> {
 
-  /** The number of bytes {@link #serialize} will write for {@code value}. */
+  /**
+   * The number of bytes {@link #serialize} will write for {@code value}.
+   *
+   * @param value the message, not null
+   * @return the exact encoded size
+   */
   int serializedSize(T value);
 
   /**
    * Writes exactly {@link #serializedSize(Object) serializedSize(value)} bytes of {@code value} at
    * {@code target}'s position, advancing it.
+   *
+   * @param value the message, not null
+   * @param target a buffer with at least that many bytes remaining
+   * @throws IOException if the message cannot be encoded
    */
   void serialize(T value, ByteBuffer target) throws IOException;
 
@@ -35,6 +46,8 @@ public interface Marshaller<T> {
    * Parses one message from all remaining bytes of {@code source}. An empty buffer is the empty
    * message. Must not keep a reference to {@code source}, whose memory is reused after return.
    *
+   * @param source the encoded message; consumed to its limit
+   * @return the message, never null
    * @throws IOException if the bytes are not a valid message
    */
   T parse(ByteBuffer source) throws IOException;
@@ -44,6 +57,8 @@ public interface Marshaller<T> {
    * arrives in pieces. The default copies them into one buffer for {@link #parse(ByteBuffer)};
    * the protobuf marshaller reads the pieces in place. Must not keep references to them.
    *
+   * @param sources the encoded message in pieces; each consumed to its limit
+   * @return the message, never null
    * @throws IOException if the bytes are not a valid message
    */
   default T parse(ByteBuffer[] sources) throws IOException {
@@ -59,7 +74,14 @@ public interface Marshaller<T> {
     return parse(joined);
   }
 
-  /** The marshaller for a protobuf message type, given its default instance. */
+  /**
+   * The marshaller for a protobuf message type, given its default instance. It parses without
+   * extensions and copies bytes out of the frame, so messages never alias transport memory.
+   *
+   * @param <T> the message type
+   * @param defaultInstance the type's default instance, e.g. {@code Foo.getDefaultInstance()}
+   * @return a thread-safe marshaller
+   */
   static <T extends MessageLite> Marshaller<T> protobuf(T defaultInstance) {
     requireNonNull(defaultInstance, "defaultInstance");
     @SuppressWarnings("unchecked")
@@ -67,7 +89,11 @@ public interface Marshaller<T> {
     return new ProtobufMarshaller<>(parser);
   }
 
-  /** The protobuf marshaller behind {@link Marshaller#protobuf(MessageLite)}. */
+  /**
+   * The protobuf marshaller behind {@link Marshaller#protobuf(MessageLite)}.
+   *
+   * @param <T> the message type
+   */
   final class ProtobufMarshaller<T extends MessageLite> implements Marshaller<T> {
     private static final ExtensionRegistryLite NO_EXTENSIONS =
         ExtensionRegistryLite.getEmptyRegistry();

@@ -34,7 +34,19 @@ public final class MethodDescriptor<Q, R> {
     this.responseMarshaller = requireNonNull(responseMarshaller, "responseMarshaller");
   }
 
-  /** A descriptor of any type. */
+  /**
+   * A descriptor of any type.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param type the shape of the method, not null
+   * @param serviceName the fully qualified proto service name; not null or empty, no {@code /}
+   * @param methodName the proto method name as declared; not null or empty, no {@code /}
+   * @param requestMarshaller converts requests to and from bytes, not null
+   * @param responseMarshaller converts responses to and from bytes, not null
+   * @return a new descriptor
+   * @throws IllegalArgumentException if a name is empty or contains {@code /}
+   */
   public static <Q, R> MethodDescriptor<Q, R> of(
       MethodType type,
       String serviceName,
@@ -45,7 +57,18 @@ public final class MethodDescriptor<Q, R> {
         type, serviceName, methodName, requestMarshaller, responseMarshaller);
   }
 
-  /** A unary method descriptor. */
+  /**
+   * A unary method descriptor.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param serviceName the fully qualified proto service name; not null or empty, no {@code /}
+   * @param methodName the proto method name as declared; not null or empty, no {@code /}
+   * @param requestMarshaller converts requests to and from bytes, not null
+   * @param responseMarshaller converts responses to and from bytes, not null
+   * @return a new descriptor
+   * @throws IllegalArgumentException if a name is empty or contains {@code /}
+   */
   public static <Q, R> MethodDescriptor<Q, R> unary(
       String serviceName,
       String methodName,
@@ -54,29 +77,56 @@ public final class MethodDescriptor<Q, R> {
     return of(MethodType.UNARY, serviceName, methodName, requestMarshaller, responseMarshaller);
   }
 
+  /**
+   * The shape of the method.
+   *
+   * @return the method type, never null
+   */
   public MethodType type() {
     return type;
   }
 
-  /** The fully qualified proto service name, e.g. {@code containerd.task.v2.Task}. */
+  /**
+   * The fully qualified proto service name, e.g. {@code containerd.task.v2.Task}.
+   *
+   * @return the service name as sent on the wire
+   */
   public String serviceName() {
     return serviceName;
   }
 
-  /** The proto method name as declared, e.g. {@code Create}. */
+  /**
+   * The proto method name as declared, e.g. {@code Create}.
+   *
+   * @return the method name as sent on the wire
+   */
   public String methodName() {
     return methodName;
   }
 
-  /** {@code "/" + serviceName + "/" + methodName}, the name interceptors and logs use. */
+  /**
+   * The name interceptors and logs use.
+   *
+   * @return {@code "/" + serviceName + "/" + methodName}
+   */
   public String fullMethodName() {
     return fullMethodName;
   }
 
+  /**
+   * The marshaller of the request type.
+   *
+   * @return the request marshaller, never null
+   */
   public Marshaller<Q> requestMarshaller() {
     return requestMarshaller;
   }
 
+  /**
+   * The marshaller of the response type.
+   *
+   * @return the response marshaller, never null
+   */
   public Marshaller<R> responseMarshaller() {
     return responseMarshaller;
   }

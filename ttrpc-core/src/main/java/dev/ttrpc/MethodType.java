@@ -19,12 +19,20 @@ public enum MethodType {
     this.serverStreams = serverStreams;
   }
 
-  /** Whether the client may send more than one message. */
+  /**
+   * Whether the client may send more than one message.
+   *
+   * @return true for {@link #CLIENT_STREAMING} and {@link #BIDI_STREAMING}
+   */
   public boolean clientStreams() {
     return clientStreams;
   }
 
-  /** Whether the server may send more than one message. */
+  /**
+   * Whether the server may send more than one message.
+   *
+   * @return true for {@link #SERVER_STREAMING} and {@link #BIDI_STREAMING}
+   */
   public boolean serverStreams() {
     return serverStreams;
   }

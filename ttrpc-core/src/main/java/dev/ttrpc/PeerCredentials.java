@@ -16,6 +16,11 @@ public record PeerCredentials(int pid, int uid, int gid) {
   /** Credentials of which nothing is known. */
   public static final PeerCredentials NONE = new PeerCredentials(UNKNOWN, UNKNOWN, UNKNOWN);
 
+  /**
+   * Whether the transport obtained the peer's user and group ids.
+   *
+   * @return true if neither {@code uid} nor {@code gid} is {@link #UNKNOWN}
+   */
   public boolean isKnown() {
     return uid != UNKNOWN && gid != UNKNOWN;
   }

@@ -11,6 +11,11 @@ import dev.ttrpc.ServerHandlers.UnaryHandler;
  * One method of a {@link ServiceDefinition}: its descriptor and the handler of the matching shape.
  * Exactly one of the four handler accessors returns non-null, the one for {@link
  * MethodDescriptor#type()}.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param <Q> the request message type
+ * @param <R> the response message type
  */
 public final class ServerMethod<Q, R> {
   private final MethodDescriptor<Q, R> descriptor;
@@ -25,21 +30,61 @@ public final class ServerMethod<Q, R> {
     }
   }
 
+  /**
+   * A unary method.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param descriptor the method's descriptor; its type must be {@link MethodType#UNARY}
+   * @param handler answers each request, not null
+   * @return a new server method
+   * @throws IllegalArgumentException if the descriptor is of another type
+   */
   public static <Q, R> ServerMethod<Q, R> unary(
       MethodDescriptor<Q, R> descriptor, UnaryHandler<Q, R> handler) {
     return new ServerMethod<>(descriptor, handler, MethodType.UNARY);
   }
 
+  /**
+   * A server-streaming method.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param descriptor the method's descriptor; its type must be {@link MethodType#SERVER_STREAMING}
+   * @param handler sends the responses to each request, not null
+   * @return a new server method
+   * @throws IllegalArgumentException if the descriptor is of another type
+   */
   public static <Q, R> ServerMethod<Q, R> serverStreaming(
       MethodDescriptor<Q, R> descriptor, ServerStreamingHandler<Q, R> handler) {
     return new ServerMethod<>(descriptor, handler, MethodType.SERVER_STREAMING);
   }
 
+  /**
+   * A client-streaming method.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param descriptor the method's descriptor; its type must be {@link MethodType#CLIENT_STREAMING}
+   * @param handler answers the requests of each call, not null
+   * @return a new server method
+   * @throws IllegalArgumentException if the descriptor is of another type
+   */
   public static <Q, R> ServerMethod<Q, R> clientStreaming(
       MethodDescriptor<Q, R> descriptor, ClientStreamingHandler<Q, R> handler) {
     return new ServerMethod<>(descriptor, handler, MethodType.CLIENT_STREAMING);
   }
 
+  /**
+   * A bidirectional streaming method.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param descriptor the method's descriptor; its type must be {@link MethodType#BIDI_STREAMING}
+   * @param handler exchanges messages with each client, not null
+   * @return a new server method
+   * @throws IllegalArgumentException if the descriptor is of another type
+   */
   public static <Q, R> ServerMethod<Q, R> bidiStreaming(
       MethodDescriptor<Q, R> descriptor, BidiStreamingHandler<Q, R> handler) {
     return new ServerMethod<>(descriptor, handler, MethodType.BIDI_STREAMING);
@@ -57,15 +102,30 @@ public final class ServerMethod<Q, R> {
     return new ServerMethod<>(renamed, handler, renamed.type());
   }
 
+  /**
+   * The method's descriptor.
+   *
+   * @return the descriptor, never null
+   */
   public MethodDescriptor<Q, R> descriptor() {
     return descriptor;
   }
 
+  /**
+   * The handler, if this is a unary method.
+   *
+   * @return the handler, or null for a method of another type
+   */
   @SuppressWarnings("unchecked")
   public UnaryHandler<Q, R> unaryHandler() {
     return descriptor.type() == MethodType.UNARY ? (UnaryHandler<Q, R>) handler : null;
   }
 
+  /**
+   * The handler, if this is a server-streaming method.
+   *
+   * @return the handler, or null for a method of another type
+   */
   @SuppressWarnings("unchecked")
   public ServerStreamingHandler<Q, R> serverStreamingHandler() {
     return descriptor.type() == MethodType.SERVER_STREAMING
@@ -73,6 +133,11 @@ public final class ServerMethod<Q, R> {
         : null;
   }
 
+  /**
+   * The handler, if this is a client-streaming method.
+   *
+   * @return the handler, or null for a method of another type
+   */
   @SuppressWarnings("unchecked")
   public ClientStreamingHandler<Q, R> clientStreamingHandler() {
     return descriptor.type() == MethodType.CLIENT_STREAMING
@@ -80,6 +145,11 @@ public final class ServerMethod<Q, R> {
         : null;
   }
 
+  /**
+   * The handler, if this is a bidirectional streaming method.
+   *
+   * @return the handler, or null for a method of another type
+   */
   @SuppressWarnings("unchecked")
   public BidiStreamingHandler<Q, R> bidiStreamingHandler() {
     return descriptor.type() == MethodType.BIDI_STREAMING

@@ -14,19 +14,42 @@ public class StatusException extends RuntimeException {
 
   private final transient Status status;
 
+  /**
+   * An exception for a failed call.
+   *
+   * @param status the status to report; not null, normally not {@link Status.Code#OK}
+   * @throws NullPointerException if {@code status} is null
+   */
   public StatusException(Status status) {
     this(status, null);
   }
 
+  /**
+   * An exception for a failed call with a local cause; the cause is not sent to the peer.
+   *
+   * @param status the status to report; not null, normally not {@link Status.Code#OK}
+   * @param cause the local cause, may be null
+   * @throws NullPointerException if {@code status} is null
+   */
   public StatusException(Status status, Throwable cause) {
     super(requireNonNull(status, "status").toString(), cause);
     this.status = status;
   }
 
+  /**
+   * The status of the failed call.
+   *
+   * @return the status, never null
+   */
   public Status status() {
     return status;
   }
 
+  /**
+   * Shorthand for {@code status().code()}.
+   *
+   * @return the status code, never null
+   */
   public Status.Code code() {
     return status.code();
   }

@@ -35,7 +35,10 @@ public final class TtrpcClientBuilder {
 
   /**
    * The server address: {@code unix:///path/to.sock}, a plain socket path, or {@code
-   * unix://@name} for a Linux abstract socket.
+   * unix://@name} for a Linux abstract socket. Required.
+   *
+   * @param address the address, not null; checked by {@link #connect()}
+   * @return this builder
    */
   public TtrpcClientBuilder address(String address) {
     this.address = requireNonNull(address, "address");
@@ -45,6 +48,10 @@ public final class TtrpcClientBuilder {
   /**
    * The largest frame data this client sends or accepts, in bytes (default 4194304). Larger
    * requests fail locally with {@code RESOURCE_EXHAUSTED}; larger responses fail only their call.
+   *
+   * @param maxMessageSize the limit in bytes, at least 64
+   * @return this builder
+   * @throws IllegalArgumentException if the limit is below 64
    */
   public TtrpcClientBuilder maxMessageSize(int maxMessageSize) {
     if (maxMessageSize < 64) {
@@ -54,7 +61,12 @@ public final class TtrpcClientBuilder {
     return this;
   }
 
-  /** Adds interceptors; the first one added is the outermost (sees each call first). */
+  /**
+   * Adds interceptors; the first one added is the outermost (sees each call first).
+   *
+   * @param interceptors the interceptors to append, none null
+   * @return this builder
+   */
   public TtrpcClientBuilder intercept(ClientInterceptor... interceptors) {
     for (ClientInterceptor i : requireNonNull(interceptors, "interceptors")) {
       this.interceptors.add(requireNonNull(i, "interceptor"));
@@ -66,13 +78,22 @@ public final class TtrpcClientBuilder {
    * Adds a callback run once when the connection closes, for whatever reason, after every pending
    * call has failed. Callbacks run in the order added, on a thread of their own; {@link
    * TtrpcClient#closeFuture()} completes after the last one.
+   *
+   * @param callback the callback, not null; an exception it throws is logged and ignored
+   * @return this builder
    */
   public TtrpcClientBuilder onClose(Runnable callback) {
     onClose.add(requireNonNull(callback, "callback"));
     return this;
   }
 
-  /** Bound on establishing the connection (default 10 s). */
+  /**
+   * Bound on establishing the connection (default 10 s).
+   *
+   * @param timeout a positive duration, not null
+   * @return this builder
+   * @throws IllegalArgumentException if the duration is zero or negative
+   */
   public TtrpcClientBuilder connectTimeout(Duration timeout) {
     requireNonNull(timeout, "timeout");
     if (timeout.isNegative() || timeout.isZero()) {
@@ -91,6 +112,9 @@ public final class TtrpcClientBuilder {
    * continuations that never block: a blocked I/O thread stops every connection it serves. A
    * blocking {@link TtrpcClient#call} without interceptors never needs the executor: the caller's
    * thread is woken directly.
+   *
+   * @param executor completes futures, not null; the client does not shut it down
+   * @return this builder
    */
   public TtrpcClientBuilder callbackExecutor(Executor executor) {
     this.callbackExecutor = requireNonNull(executor, "executor");
@@ -103,6 +127,9 @@ public final class TtrpcClientBuilder {
    * with the epoll I/O handler (or the NIO one, which has no peer credentials and no abstract
    * addresses). Without one, clients and servers share one group of daemon threads, created when
    * the first of them opens and shut down when the last one closes.
+   *
+   * @param group the application's event loop group, not null
+   * @return this builder
    */
   public TtrpcClientBuilder eventLoopGroup(EventLoopGroup group) {
     this.eventLoopGroup = requireNonNull(group, "group");
@@ -112,6 +139,7 @@ public final class TtrpcClientBuilder {
   /**
    * Opens the connection.
    *
+   * @return a connected client; the caller must close it
    * @throws IOException if it cannot be established
    * @throws IllegalStateException if no address was set
    */

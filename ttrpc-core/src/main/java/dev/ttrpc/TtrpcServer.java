@@ -16,7 +16,11 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface TtrpcServer extends AutoCloseable {
 
-  /** A builder for a server. */
+  /**
+   * A builder for a server.
+   *
+   * @return a new builder with default settings
+   */
   static TtrpcServerBuilder builder() {
     return new TtrpcServerBuilder();
   }
@@ -25,6 +29,8 @@ public interface TtrpcServer extends AutoCloseable {
    * Listens on {@code address} ({@code unix:///path}, a plain path, or {@code unix://@name}) and
    * starts serving. May be called more than once to serve several addresses.
    *
+   * @param address the address to listen on, not null
+   * @return this server
    * @throws IOException if the socket cannot be bound
    * @throws IllegalStateException if the server is shut down
    */
@@ -33,6 +39,9 @@ public interface TtrpcServer extends AutoCloseable {
   /**
    * Serves on an already listening Unix socket inherited as file descriptor {@code fd}.
    *
+   * @param fd the descriptor of a bound, listening Unix stream socket; the server owns it after
+   *     this call
+   * @return this server
    * @throws IOException if the descriptor cannot be adopted
    * @throws IllegalStateException if the server is shut down
    */
@@ -42,6 +51,8 @@ public interface TtrpcServer extends AutoCloseable {
    * Stops accepting connections and requests, lets every call in flight finish and be answered,
    * then closes every connection. Calls arriving after this point are refused with {@code
    * UNAVAILABLE}. The future completes when everything is closed. Idempotent.
+   *
+   * @return a future completed on termination; the same one on every call
    */
   CompletableFuture<Void> shutdown();
 
@@ -51,11 +62,27 @@ public interface TtrpcServer extends AutoCloseable {
    */
   void shutdownNow();
 
-  /** Waits for termination; returns whether the server terminated in time. */
+  /**
+   * Waits for termination, which follows {@link #shutdown()} or {@link #shutdownNow()}.
+   *
+   * @param timeout the longest time to wait, not null
+   * @return whether the server terminated in time
+   * @throws InterruptedException if the waiting thread is interrupted
+   */
   boolean awaitTermination(Duration timeout) throws InterruptedException;
 
+  /**
+   * Whether a shutdown has begun.
+   *
+   * @return true once {@link #shutdown()}, {@link #shutdownNow()} or {@link #close()} was called
+   */
   boolean isShutdown();
 
+  /**
+   * Whether the server has terminated: every listener and connection closed.
+   *
+   * @return true once the future of {@link #shutdown()} has completed
+   */
   boolean isTerminated();
 
   /** Graceful {@link #shutdown()}, then waits for it to complete. */

@@ -46,6 +46,8 @@ public final class TtrpcServerBuilder {
   /**
    * Registers a service under its full proto name.
    *
+   * @param service the service's methods and handlers, not null
+   * @return this builder
    * @throws IllegalArgumentException if a service of that name is already registered
    */
   public TtrpcServerBuilder addService(ServiceDefinition service) {
@@ -68,7 +70,12 @@ public final class TtrpcServerBuilder {
     return addService(requireNonNull(service, "service").bindService());
   }
 
-  /** The check every new connection must pass before anything is read from it. */
+  /**
+   * The check every new connection must pass before anything is read from it.
+   *
+   * @param handshaker accepts or rejects a peer, typically by its credentials; not null
+   * @return this builder
+   */
   public TtrpcServerBuilder handshaker(Handshaker handshaker) {
     this.handshaker = requireNonNull(handshaker, "handshaker");
     return this;
@@ -79,6 +86,9 @@ public final class TtrpcServerBuilder {
    * ({@code Runnable::run}) runs them on the connection's I/O thread, which saves a thread hop per
    * call (about half the round-trip latency of a trivial call) but is only safe for unary handlers
    * that never block; streaming handlers wait for messages and must never run there.
+   *
+   * @param executor runs one task per call, not null; the server does not shut it down
+   * @return this builder
    */
   public TtrpcServerBuilder executor(Executor executor) {
     this.executor = requireNonNull(executor, "executor");
@@ -92,6 +102,9 @@ public final class TtrpcServerBuilder {
    * their deadline or by the loss of their connection). A direct executor ({@code Runnable::run})
    * runs them on the cancelling thread, saving a hand-off, and is only safe for listeners that
    * never block.
+   *
+   * @param executor runs cancellation listeners, not null; the server does not shut it down
+   * @return this builder
    */
   public TtrpcServerBuilder callbackExecutor(Executor executor) {
     this.callbackExecutor = requireNonNull(executor, "executor");
@@ -102,6 +115,10 @@ public final class TtrpcServerBuilder {
    * The largest frame data accepted or sent, in bytes (default 4194304). Larger requests are
    * discarded and answered with {@code RESOURCE_EXHAUSTED}; a larger response is replaced by a
    * {@code RESOURCE_EXHAUSTED} error for that call only.
+   *
+   * @param maxMessageSize the limit in bytes, at least 64
+   * @return this builder
+   * @throws IllegalArgumentException if the limit is below 64
    */
   public TtrpcServerBuilder maxMessageSize(int maxMessageSize) {
     if (maxMessageSize < 64) {
@@ -128,6 +145,10 @@ public final class TtrpcServerBuilder {
    * </ul>
    *
    * Frames of streaming calls are governed by each stream's own buffer instead.
+   *
+   * @param bytes the budget, at least 64 KiB
+   * @return this builder
+   * @throws IllegalArgumentException if the budget is below 64 KiB
    */
   public TtrpcServerBuilder connectionMemoryBudget(long bytes) {
     if (bytes < 64 * 1024) {
@@ -145,6 +166,10 @@ public final class TtrpcServerBuilder {
    * taken, its connection stops reading (holding at most 64 KiB of the frame plus one socket
    * read) until earlier frames complete or their connections close, first come, first served.
    * Small frames are never held up, so clients with small calls are served meanwhile.
+   *
+   * @param bytes the limit, at least 64 KiB; checked against the message size by {@link #build()}
+   * @return this builder
+   * @throws IllegalArgumentException if the limit is below 64 KiB
    */
   public TtrpcServerBuilder unfinishedFrameBytes(long bytes) {
     if (bytes < 64 * 1024) {
@@ -161,13 +186,21 @@ public final class TtrpcServerBuilder {
    * inherited descriptors or abstract addresses and knows no peer credentials). Without one,
    * clients and servers share one group of daemon threads, created when the first of them starts
    * and shut down when the last one has terminated.
+   *
+   * @param group the application's event loop group, not null
+   * @return this builder
    */
   public TtrpcServerBuilder eventLoopGroup(EventLoopGroup group) {
     this.eventLoopGroup = requireNonNull(group, "group");
     return this;
   }
 
-  /** Adds interceptors; the first one added is the outermost (sees each call first). */
+  /**
+   * Adds interceptors; the first one added is the outermost (sees each call first).
+   *
+   * @param interceptors the interceptors to append, none null
+   * @return this builder
+   */
   public TtrpcServerBuilder intercept(ServerInterceptor... interceptors) {
     for (ServerInterceptor i : requireNonNull(interceptors, "interceptors")) {
       this.interceptors.add(requireNonNull(i, "interceptor"));
@@ -175,7 +208,13 @@ public final class TtrpcServerBuilder {
     return this;
   }
 
-  /** A server with these settings, not yet listening: call {@link TtrpcServer#start(String)}. */
+  /**
+   * A server with these settings, not yet listening: call {@link TtrpcServer#start(String)}.
+   *
+   * @return a new server; the builder may be reused
+   * @throws IllegalStateException if {@link #unfinishedFrameBytes(long)} cannot hold one frame of
+   *     {@link #maxMessageSize(int)}
+   */
   public TtrpcServer build() {
     if (unfinishedFrameBytes < (long) maxMessageSize + Wire.HEADER_LENGTH) {
       throw new IllegalStateException(
