@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -233,7 +234,12 @@ public final class ServerImpl implements TtrpcServer {
     if (state.compareAndSet(RUNNING, DRAINING)) {
       listeners.forEach(Channel::close);
       for (ServerConnection c : connections) {
-        c.channel().eventLoop().execute(c::startDraining);
+        try {
+          c.channel().eventLoop().execute(c::startDraining);
+        } catch (RejectedExecutionException e) {
+          // Its channel closed meanwhile and the last lease on the shared group went with it (the
+          // server terminated from the closed listener): the loop is gone, nothing is left to drain.
+        }
       }
       maybeTerminate();
     }
