@@ -78,9 +78,10 @@ public final class EventLog implements AutoCloseable {
     this.argv = List.copyOf(argv);
   }
 
-  /** Starts {@code ctr -a address events} and returns once it is subscribed. */
-  static EventLog start(String address) {
-    EventLog log = new EventLog(List.of("ctr", "-a", requireNonNull(address, "address"), "events"));
+  /** Starts {@code <ctr> -a address events} and returns once it is subscribed. */
+  static EventLog start(String ctr, String address) {
+    EventLog log = new EventLog(List.of(requireNonNull(ctr, "ctr"), "-a",
+        requireNonNull(address, "address"), "events"));
     log.subscribe();
     return log;
   }
