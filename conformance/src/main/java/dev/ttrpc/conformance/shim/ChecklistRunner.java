@@ -31,6 +31,9 @@ import java.util.stream.Collectors;
  */
 public final class ChecklistRunner {
 
+  /** How long the cleanup after a group with failures may take. */
+  static final Duration CLEANUP_TIMEOUT = Duration.ofMinutes(2);
+
   /** At most this many log lines are kept with a failure. */
   static final int MAX_LOG_LINES = 40;
 
@@ -101,10 +104,17 @@ public final class ChecklistRunner {
     String key = key(group, target);
     ScenarioGroup state = groups.remove(key);
     if (state != null && groupsWithFailures.remove(key) && containerd.isRunning()) {
+      FutureTask<Void> task = new FutureTask<>(state::cleanup, null);
+      Thread worker = Thread.ofPlatform().daemon().name("cleanup-" + key).start(task);
       try {
-        state.cleanup();
-      } catch (RuntimeException e) {
+        task.get(CLEANUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException e) {
         // Best effort: stopping containerd removes whatever is still left.
+        task.cancel(true);
+        awaitQuietly(worker);
+      } catch (InterruptedException e) {
+        task.cancel(true);
+        Thread.currentThread().interrupt();
       }
     }
   }

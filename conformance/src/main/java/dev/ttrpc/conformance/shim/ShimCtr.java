@@ -19,6 +19,9 @@ import java.util.Optional;
  */
 public final class ShimCtr {
 
+  /** Timeout of each ctr command of {@link #forceRemove}. */
+  static final Duration CLEANUP_TIMEOUT = Duration.ofSeconds(15);
+
   /** Time for events to arrive after the command that caused them returned. */
   static final Duration EVENT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -204,9 +207,10 @@ public final class ShimCtr {
 
   /** Removes whatever is left of container {@code id} (task and container), ignoring errors. */
   public void forceRemove(String id) {
-    ctr("tasks", "kill", "-a", "-s", "SIGKILL", id);
-    ctr("tasks", "rm", "-f", id);
-    ctr("containers", "rm", id);
+    // Short timeouts: this runs after failures, when a broken shim may leave ctr waiting.
+    containerd.ctr(namespace(), CLEANUP_TIMEOUT, "tasks", "kill", "-a", "-s", "SIGKILL", id);
+    containerd.ctr(namespace(), CLEANUP_TIMEOUT, "tasks", "rm", "-f", id);
+    containerd.ctr(namespace(), CLEANUP_TIMEOUT, "containers", "rm", id);
   }
 
   /** Asserts ctr failed with exactly {@code message} on stderr and exit code 1. */
