@@ -221,7 +221,18 @@ public final class ShimCtr {
 
   /** Asserts the command succeeded (exit code 0). */
   static void assertOk(CommandResult result) {
-    Check.equal(0, result.exitCode(), result::describe);
+    if (result.exitCode() != 0) {
+      // The first line is what a report's table shows: make it say what went wrong.
+      throw new AssertionError((result.timedOut() ? "timed out" : "exit code "
+          + result.exitCode() + ", expected 0") + ": " + oneLine(result.stderr()) + "\n"
+          + result.describe());
+    }
+  }
+
+  /** {@code text} on one line (ctr's errors may span lines), at most 300 characters. */
+  static String oneLine(String text) {
+    String line = text.strip().replaceAll("\\s*\n\\s*", " ");
+    return line.length() > 300 ? line.substring(0, 297) + "..." : line;
   }
 
   static String lastLine(String text) {

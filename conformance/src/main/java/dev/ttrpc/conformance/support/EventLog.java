@@ -73,6 +73,8 @@ public final class EventLog implements AutoCloseable {
   private final List<Event> events = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
   private Process process;
+  /** A subscription whose connection is about to be lost on purpose (containerd restarts). */
+  private Process disconnecting;
 
   private EventLog(List<String> argv) {
     this.argv = List.copyOf(argv);
@@ -84,6 +86,14 @@ public final class EventLog implements AutoCloseable {
         requireNonNull(address, "address"), "events"));
     log.subscribe();
     return log;
+  }
+
+  /**
+   * Says that containerd is about to go away: the current subscription's complaint about the lost
+   * connection is then not a warning.
+   */
+  synchronized void expectDisconnect() {
+    disconnecting = process;
   }
 
   /** Subscribes again, e.g. after a containerd restart broke the previous subscription. */
@@ -116,7 +126,7 @@ public final class EventLog implements AutoCloseable {
       try (BufferedReader reader = new BufferedReader(
           new InputStreamReader(current.getErrorStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = reader.readLine()) != null; ) {
-          addWarning(line);
+          addWarning(current, line);
         }
       } catch (IOException e) {
         // As above.
@@ -131,8 +141,11 @@ public final class EventLog implements AutoCloseable {
     notifyAll();
   }
 
-  private synchronized void addWarning(String line) {
-    warnings.add(line);
+  private synchronized void addWarning(Process from, String line) {
+    boolean connectionLost = line.contains("code = Unavailable");
+    if (!(connectionLost && from == disconnecting)) {
+      warnings.add(line);
+    }
   }
 
   /** Position after the last event so far, for {@link #since}. */

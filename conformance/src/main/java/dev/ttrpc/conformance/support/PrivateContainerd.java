@@ -283,6 +283,7 @@ public final class PrivateContainerd {
    * configuration; the event subscription is renewed.
    */
   public void restart() {
+    events.expectDisconnect();
     CommandResult restarted = Commands.run(Duration.ofSeconds(90),
         "bash", script("private-containerd.sh"), "restart", dir().toString());
     if (restarted.exitCode() != 0) {
