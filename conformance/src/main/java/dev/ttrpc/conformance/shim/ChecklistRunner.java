@@ -61,7 +61,8 @@ public final class ChecklistRunner {
     }
     String key = key(scenario.group(), target);
     ShimCtr ctr = new ShimCtr(containerd, target);
-    ScenarioGroup group = groups.computeIfAbsent(key, k -> Checklist.newGroup(scenario.group(), ctr));
+    ScenarioGroup group =
+        groups.computeIfAbsent(key, k -> Checklist.newGroup(scenario.group(), ctr));
     long logOffset = containerd.logSize();
     long start = System.nanoTime();
     FutureTask<Void> task = new FutureTask<>(() -> {

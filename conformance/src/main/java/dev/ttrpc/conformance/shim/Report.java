@@ -140,7 +140,8 @@ final class Report {
         <html lang="en"><head><meta charset="utf-8"><title>shim-conformance report</title>
         <style>
         body{font-family:sans-serif;margin:2em;max-width:80em}
-        table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}
+        table{border-collapse:collapse}
+        td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}
         .PASS{background:#e6f4e6}.FAIL{background:#fbe3e3}.SKIP{background:#eee}
         tr.differs td:first-child{font-weight:bold;color:#a00}
         pre{background:#f6f6f6;padding:.5em;overflow-x:auto;white-space:pre-wrap}

@@ -44,6 +44,7 @@ public final class ShimCtr {
   public ShimCtr(PrivateContainerd containerd, Target target) {
     this.containerd = requireNonNull(containerd, "containerd");
     this.target = requireNonNull(target, "target");
+    containerd.events(namespace());
   }
 
   Target target() {
@@ -171,7 +172,8 @@ public final class ShimCtr {
       }
       sleep(Duration.ofMillis(100));
     }
-    Check.fail("task " + id + " still listed after " + timeout + ": " + ctr("tasks", "ls").stdout());
+    Check.fail("task " + id + " still listed after " + timeout + ": "
+        + ctr("tasks", "ls").stdout());
   }
 
   int mark() {
@@ -202,7 +204,8 @@ public final class ShimCtr {
     for (Map.Entry<String, String> e : forwarded) {
       Check.equal(TYPE_URLS.get(e.getKey()), e.getValue(), () -> "forwarded: " + forwarded);
     }
-    Check.equal(List.of(), containerd.events().decodeWarnings());
+    Check.equal(List.of(), containerd.events(namespace()).decodeWarnings(),
+        "ctr events could not decode events of this namespace");
   }
 
   /** Removes whatever is left of container {@code id} (task and container), ignoring errors. */

@@ -80,10 +80,15 @@ public final class EventLog implements AutoCloseable {
     this.argv = List.copyOf(argv);
   }
 
-  /** Starts {@code <ctr> -a address events} and returns once it is subscribed. */
-  static EventLog start(String ctr, String address) {
-    EventLog log = new EventLog(List.of(requireNonNull(ctr, "ctr"), "-a",
+  /**
+   * Starts {@code <ctr> -a address events [filters…]} and returns once it is subscribed.
+   * Filters are containerd's, e.g. {@code namespace==NS}.
+   */
+  static EventLog start(String ctr, String address, String... filters) {
+    List<String> argv = new ArrayList<>(List.of(requireNonNull(ctr, "ctr"), "-a",
         requireNonNull(address, "address"), "events"));
+    argv.addAll(List.of(filters));
+    EventLog log = new EventLog(argv);
     log.subscribe();
     return log;
   }

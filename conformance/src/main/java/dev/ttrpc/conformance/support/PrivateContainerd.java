@@ -46,6 +46,8 @@ public final class PrivateContainerd {
   private final String ctrBinary;
   private volatile Map<String, String> env = Map.of();
   private EventLog events;
+  /** Subscriptions to one namespace each, for warnings that say nothing of their namespace. */
+  private final Map<String, EventLog> namespaceEvents = new HashMap<>();
   private Path rootfs;
 
   private PrivateContainerd(
@@ -185,6 +187,8 @@ public final class PrivateContainerd {
       events.close();
       events = null;
     }
+    namespaceEvents.values().forEach(EventLog::close);
+    namespaceEvents.clear();
     if (env.isEmpty()) {
       return;
     }
@@ -245,6 +249,17 @@ public final class PrivateContainerd {
     return requireNonNull(events, "containerd not started");
   }
 
+  /**
+   * A {@code ctr events} subscription to {@code namespace} only, started on the first call: its
+   * {@link EventLog#decodeWarnings() warnings} (which do not name a namespace) are then this
+   * namespace's. Call it before the namespace's first event.
+   */
+  public synchronized EventLog events(String namespace) {
+    requireNonNull(events, "containerd not started");
+    return namespaceEvents.computeIfAbsent(namespace,
+        ns -> EventLog.start(ctrBinary, address(), "namespace==" + ns));
+  }
+
   /** {@code ctr -a <address> -n <namespace> args…} as an argv. */
   public List<String> ctrCommand(String namespace, String... args) {
     List<String> argv = new ArrayList<>(List.of(ctrBinary, "-a", address(), "-n", namespace));
@@ -282,8 +297,9 @@ public final class PrivateContainerd {
    * Stops containerd (its shims and containers keep running) and starts it again with the same
    * configuration; the event subscription is renewed.
    */
-  public void restart() {
+  public synchronized void restart() {
     events.expectDisconnect();
+    namespaceEvents.values().forEach(EventLog::expectDisconnect);
     CommandResult restarted = Commands.run(Duration.ofSeconds(90),
         "bash", script("private-containerd.sh"), "restart", dir().toString());
     if (restarted.exitCode() != 0) {
@@ -292,6 +308,7 @@ public final class PrivateContainerd {
     }
     env = parseEnv(restarted.stdout());
     events.resubscribe();
+    namespaceEvents.values().forEach(EventLog::resubscribe);
   }
 
   /**

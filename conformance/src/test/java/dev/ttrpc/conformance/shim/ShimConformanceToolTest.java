@@ -111,9 +111,9 @@ class ShimConformanceToolTest {
     requireContainerd();
     Path report = dir.resolve("report");
     CommandResult r = tool(Map.of(), "--runtime", "io.containerd.runc.v2",
-        "--only", "s01,s02,s38,s05", "--report", report.toString());
+        "--only", "s01,s02,s38,s05,run-event-type-urls", "--report", report.toString());
     assertEquals(0, r.exitCode(), r::describe);
-    assertTrue(r.stdout().contains("CONFORMS: 6 of 6 scenarios pass on the runtime."),
+    assertTrue(r.stdout().contains("CONFORMS: 7 of 7 scenarios pass on the runtime."),
         r::describe);
     assertRow(r, "s04-tasks-ls", "PASS", "PASS");
     assertNothingLeft(r, List.of());
@@ -125,8 +125,8 @@ class ShimConformanceToolTest {
     assertTrue(html.startsWith("<!DOCTYPE html>") && html.contains("<td>s05-tasks-ps</td>")
         && !html.contains("<script") && !html.contains("<link"), html);
     Document junit = junit(report);
-    assertSuite(junit, 0, "reference io.containerd.runc.v2", 6, 0, 0);
-    assertSuite(junit, 1, "runtime io.containerd.runc.v2", 6, 0, 0);
+    assertSuite(junit, 0, "reference io.containerd.runc.v2", 7, 0, 0);
+    assertSuite(junit, 1, "runtime io.containerd.runc.v2", 7, 0, 0);
   }
 
   @Test
@@ -152,16 +152,17 @@ class ShimConformanceToolTest {
     CommandResult r = tool(Map.of(), "--runtime", minimalShim().toString(),
         "--runtime-annotation", "dev.ttrpc.minimal.backend=process",
         "--without", "oom,runc-errors,isolation",
-        "--only", "s01,s37,s38,s06,s12", "--report", report.toString());
+        "--only", "s01,s37,s38,detached", "--report", report.toString());
     assertEquals(0, r.exitCode(), r::describe);
     assertRow(r, "s37-oom-kill", "PASS", "SKIP");
     assertRow(r, "s12-pause", "PASS", "PASS");
     assertTrue(r.stdout().contains("runtime skipped: runtime declared without oom"), r::describe);
-    assertTrue(r.stdout().contains("CONFORMS: 12 of 13 scenarios pass on the runtime; 1 skipped"
+    assertRow(r, "detached-event-type-urls", "PASS", "PASS");
+    assertTrue(r.stdout().contains("CONFORMS: 24 of 25 scenarios pass on the runtime; 1 skipped"
         + " (--without)."), r::describe);
     assertNothingLeft(r, List.of());
     Document junit = junit(report);
-    assertSuite(junit, 1, "runtime " + minimalShim(), 13, 0, 1);
+    assertSuite(junit, 1, "runtime " + minimalShim(), 25, 0, 1);
   }
 
   @Test
