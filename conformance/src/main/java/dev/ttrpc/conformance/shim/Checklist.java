@@ -6,7 +6,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * The ctr checklist of shim-contract §14 as named scenarios, in the order they run: groups
@@ -15,13 +14,6 @@ import java.util.function.Function;
  * <p>Immutable and thread-safe.
  */
 public final class Checklist {
-
-  private static final Map<String, Function<ShimCtr, ? extends ScenarioGroup>> FACTORIES =
-      Map.of(
-          RunLifecycleScenarios.GROUP, RunLifecycleScenarios::new,
-          DetachedTaskScenarios.GROUP, DetachedTaskScenarios::new,
-          TtyScenarios.GROUP, TtyScenarios::new,
-          ShimFailureScenarios.GROUP, ShimFailureScenarios::new);
 
   private Checklist() {}
 
@@ -55,15 +47,6 @@ public final class Checklist {
    */
   public static String missingTool(Scenario scenario) {
     return scenario.group().equals(TtyScenarios.GROUP) ? TtyScenarios.missingTool() : null;
-  }
-
-  /** A new per-target state of {@code group}. */
-  static ScenarioGroup newGroup(String group, ShimCtr ctr) {
-    Function<ShimCtr, ? extends ScenarioGroup> factory = FACTORIES.get(group);
-    if (factory == null) {
-      throw new IllegalArgumentException("no scenario group " + group);
-    }
-    return factory.apply(ctr);
   }
 
   /**

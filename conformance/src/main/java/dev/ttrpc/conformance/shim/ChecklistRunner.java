@@ -62,7 +62,7 @@ public final class ChecklistRunner {
     String key = key(scenario.group(), target);
     ShimCtr ctr = new ShimCtr(containerd, target);
     ScenarioGroup group =
-        groups.computeIfAbsent(key, k -> Checklist.newGroup(scenario.group(), ctr));
+        groups.computeIfAbsent(key, k -> scenario.groupFactory().apply(ctr));
     long logOffset = containerd.logSize();
     long start = System.nanoTime();
     FutureTask<Void> task = new FutureTask<>(() -> {

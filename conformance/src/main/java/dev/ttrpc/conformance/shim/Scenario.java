@@ -20,11 +20,13 @@ import java.util.function.Function;
  * @param needs features the runtime must support, else the scenario is skipped
  * @param requires names of scenarios that must run before this one (same group)
  * @param timeout how long the scenario may take on one target before it is failed
+ * @param groupFactory makes the group's per-target state (the same for every scenario of a group)
  * @param step what it does
  */
 public record Scenario(
     String name, String summary, String group, Set<Feature> needs, List<String> requires,
-    Duration timeout, Step<ScenarioGroup> step) {
+    Duration timeout, Function<ShimCtr, ? extends ScenarioGroup> groupFactory,
+    Step<ScenarioGroup> step) {
 
   /** The default {@link #timeout()}: ctr's own commands time out after a minute each. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(3);
@@ -42,7 +44,13 @@ public record Scenario(
     needs = Set.copyOf(needs);
     requires = List.copyOf(requires);
     requireNonNull(timeout, "timeout");
+    requireNonNull(groupFactory, "groupFactory");
     requireNonNull(step, "step");
+  }
+
+  /** The same scenario with another timeout. */
+  public Scenario withTimeout(Duration newTimeout) {
+    return new Scenario(name, summary, group, needs, requires, newTimeout, groupFactory, step);
   }
 
   /** The checklist row number, e.g. {@code s03}, or the whole name if it has none. */
@@ -77,14 +85,9 @@ public record Scenario(
     @SuppressWarnings("unchecked")
     public GroupBuilder<G> add(String name, String summary, Set<Feature> needs,
         List<String> requires, Duration timeout, Step<G> step) {
-      scenarios.add(new Scenario(name, summary, group, needs, requires, timeout,
+      scenarios.add(new Scenario(name, summary, group, needs, requires, timeout, factory,
           g -> step.run((G) g)));
       return this;
-    }
-
-    /** The factory of this group's per-target state. */
-    public Function<ShimCtr, G> factory() {
-      return factory;
     }
 
     public List<Scenario> build() {

@@ -275,8 +275,7 @@ public final class ShimConformance {
     Target ref = Target.full("ref", reference, Map.of());
     Target rt = new Target("rt", runtime, options.runtimeAnnotations(), features);
     if (options.timeout() != null) {
-      scenarios = scenarios.stream().map(s -> new Scenario(s.name(), s.summary(), s.group(),
-          s.needs(), s.requires(), options.timeout(), s.step())).toList();
+      scenarios = scenarios.stream().map(s -> s.withTimeout(options.timeout())).toList();
     }
 
     // containerd finds shims given by name on its PATH: put the directories they are in first.
