@@ -68,7 +68,7 @@ class ShimConformanceToolTest {
   }
 
   @Test
-  void usageErrorsExitTwoWithAClearMessage() {
+  void usageErrorsExitTwoAndAMissingContainerdThree() {
     assertUsageError(tool(Map.of()), "--runtime is required");
     assertUsageError(tool(Map.of(), "--runtime"), "--runtime needs a value");
     assertUsageError(tool(Map.of(), "--runtime", "io.containerd.runc.v2", "--bogus"),
@@ -86,6 +86,12 @@ class ShimConformanceToolTest {
         "not a duration: soon");
     assertUsageError(tool(Map.of(), "--runtime", "io.containerd.runc.v2",
         "--runtime-annotation", "novalue"), "--runtime-annotation must be KEY=VALUE");
+    CommandResult noContainerd = tool(Map.of(), "--runtime", "io.containerd.runc.v2",
+        "--containerd", dir.resolve("no-containerd").toString(), "--only", "s01");
+    assertEquals(3, noContainerd.exitCode(), noContainerd::describe);
+    assertTrue(noContainerd.stderr().contains("cannot run the checklist here:")
+        && noContainerd.stderr().contains("no-containerd is not installed or not executable"),
+        noContainerd::describe);
     CommandResult help = tool(Map.of(), "--help");
     assertEquals(0, help.exitCode(), help::describe);
     assertTrue(help.stdout().contains("--runtime NAME|PATH"), help::describe);
