@@ -6,8 +6,11 @@
 #
 # Usage:
 #   private-containerd.sh start [--dir DIR] [--shim-dir DIR]... [--namespace NS] [--cri FILE]
+#                               [--containerd BIN] [--ctr BIN]
 #       Creates DIR (default: a new mktemp dir under /tmp), writes DIR/config.toml, starts
 #       containerd and waits until `ctr version` answers. Prints the environment (below).
+#       --containerd and --ctr name the binaries to use (default: those on PATH); restart and
+#       stop use the same ones.
 #       --cri FILE enables the CRI plugin and appends FILE (TOML tables of
 #       [plugins."io.containerd.grpc.v1.cri"], with @DIR@ standing for the work dir) to the
 #       configuration. The CRI plugin always uses the namespace k8s.io; `stop` cleans up the
@@ -29,6 +32,8 @@
 #   PRIVATE_CONTAINERD_LOG        containerd's log file
 #   PRIVATE_CONTAINERD_PATH       the PATH containerd (and so the shims) run with
 #   PRIVATE_CONTAINERD_CRI        1 if the CRI plugin is enabled, else empty
+#   PRIVATE_CONTAINERD_BIN        the containerd binary (absolute path)
+#   PRIVATE_CONTAINERD_CTR        the ctr binary (absolute path)
 #
 # Shims put their sockets in /run/containerd/s and runc its state in /run/containerd/runc/<ns>
 # whatever the configuration says; both are cleaned up by namespace, so instances never collide.
@@ -100,7 +105,7 @@ alive() {
 
 ctr_answers() {
   local dir=$1
-  timeout 5 ctr -a "$dir/c.sock" version >/dev/null 2>&1
+  timeout 5 "${PRIVATE_CONTAINERD_CTR:-ctr}" -a "$dir/c.sock" version >/dev/null 2>&1
 }
 
 # Starts containerd for an already configured dir and waits until it answers.
@@ -109,7 +114,7 @@ launch_daemon() {
   load_env "$dir"
   [[ $PRIVATE_CONTAINERD_ADDRESS != "$system_socket" ]] || die "refusing to use the system socket"
   # A fresh process session: signals to the caller's terminal or process group never reach it.
-  PATH=$PRIVATE_CONTAINERD_PATH setsid containerd --config "$dir/config.toml" \
+  PATH=$PRIVATE_CONTAINERD_PATH setsid "${PRIVATE_CONTAINERD_BIN:-containerd}" --config "$dir/config.toml" \
     </dev/null >>"$PRIVATE_CONTAINERD_LOG" 2>&1 &
   local pid=$!
   sed -i "s/^PRIVATE_CONTAINERD_PID=.*/PRIVATE_CONTAINERD_PID=$pid/" "$dir/env"
@@ -159,10 +164,12 @@ shim_pids() {
 }
 
 cmd_start() {
-  local dir="" namespace="" shim_dirs=() cri=""
+  local dir="" namespace="" shim_dirs=() cri="" containerd_bin=containerd ctr_bin=ctr
   while (($#)); do
     case $1 in
       --dir) dir=$2; shift 2 ;;
+      --containerd) containerd_bin=$2; shift 2 ;;
+      --ctr) ctr_bin=$2; shift 2 ;;
       --shim-dir) shim_dirs+=("$(cd "$2" && pwd)"); shift 2 ;;
       --namespace) namespace=$2; shift 2 ;;
       --cri) cri=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
@@ -170,8 +177,14 @@ cmd_start() {
     esac
   done
   [[ $(id -u) -eq 0 ]] || die "containerd needs root"
-  command -v containerd >/dev/null || die "containerd is not installed (Debian: apt-get install containerd)"
-  command -v ctr >/dev/null || die "ctr is not installed (Debian: apt-get install containerd)"
+  containerd_bin=$(command -v "$containerd_bin") ||
+    die "containerd is not installed (Debian: apt-get install containerd)"
+  ctr_bin=$(command -v "$ctr_bin") || die "ctr is not installed (Debian: apt-get install containerd)"
+  [[ $containerd_bin == /* ]] || containerd_bin=$PWD/$containerd_bin
+  [[ $ctr_bin == /* ]] || ctr_bin=$PWD/$ctr_bin
+  # The env file is sourced: keep its values free of shell syntax.
+  [[ $containerd_bin =~ ^/[A-Za-z0-9._/+-]+$ ]] || die "unusable containerd path: $containerd_bin"
+  [[ $ctr_bin =~ ^/[A-Za-z0-9._/+-]+$ ]] || die "unusable ctr path: $ctr_bin"
   command -v runc >/dev/null || die "runc is not installed (Debian: apt-get install runc)"
   [[ -z $cri || -f $cri ]] || die "no CRI configuration file $cri"
   if [[ -z $dir ]]; then
@@ -203,6 +216,8 @@ PRIVATE_CONTAINERD_PID=
 PRIVATE_CONTAINERD_LOG=$dir/containerd.log
 PRIVATE_CONTAINERD_PATH=$path
 PRIVATE_CONTAINERD_CRI=${cri:+1}
+PRIVATE_CONTAINERD_BIN=$containerd_bin
+PRIVATE_CONTAINERD_CTR=$ctr_bin
 EOF
   launch_daemon "$dir"
   print_env "$dir"
@@ -256,7 +271,7 @@ cmd_stop() {
     shim_binary=$(<"$bundle/shim-binary-path")
     [[ -x $shim_binary ]] || continue
     (cd "$bundle" && PATH=$PRIVATE_CONTAINERD_PATH timeout 15 "$shim_binary" -namespace "$ns" \
-      -address "$dir/c.sock" -publish-binary "$(command -v containerd)" -id "$(basename "$bundle")" \
+      -address "$dir/c.sock" -publish-binary "${PRIVATE_CONTAINERD_BIN:-$(command -v containerd)}" -id "$(basename "$bundle")" \
       -bundle "$bundle" delete </dev/null >/dev/null 2>&1) || true
   done
   local pid

@@ -99,7 +99,9 @@ final class CriContainerd implements BeforeAllCallback, AfterAllCallback {
     Prerequisites.require(Files.isExecutable(minimal),
         minimal + " is not built (run: mvn -DskipTests package -pl shim-minimal -am)");
     Prerequisites.require(Commands.onPath("tar"), "tar is not installed");
-    containerd.beforeAll(context);
+    List<String> missing = containerd.missingPrerequisites();
+    Prerequisites.require(missing.isEmpty(), String.join("; ", missing));
+    containerd.start();
     Files.writeString(containerd.dir().resolve("minimal-shim.toml"), """
         default_backend = "runc"
         runc_binary = "%s"
@@ -118,7 +120,7 @@ final class CriContainerd implements BeforeAllCallback, AfterAllCallback {
       channel.awaitTermination(10, TimeUnit.SECONDS);
       channel = null;
     }
-    containerd.afterAll(context);
+    containerd.stop();
     // A scenario that failed half-way leaves its pod's (by now empty) cgroups behind.
     CgroupFiles.removeEmptyTree(POD_CGROUP_ROOT);
   }

@@ -375,11 +375,15 @@ class CriPodScenarioTest {
 
   /** The shim daemons of this containerd serving group {@code sandboxId} (not start/delete). */
   private static List<Long> shimDaemons(String sandboxId) {
+    List<Long> matching = Procs.matching(" -address " + cri.containerd().address() + " ",
+        " -id " + sandboxId + " ");
     List<Long> result = new ArrayList<>();
-    for (long pid : Procs.matching(" -address " + cri.containerd().address() + " ",
-        " -id " + sandboxId + " ")) {
+    for (long pid : matching) {
       String cmd = " " + Procs.commandLine(pid) + " ";
-      if (!cmd.contains(" start ") && !cmd.contains(" delete ")) {
+      // A child the daemon has forked but not yet exec'd (to run runc) still shows the
+      // daemon's command line: it is not a second daemon.
+      boolean forkedByDaemon = Procs.parent(pid).stream().anyMatch(matching::contains);
+      if (!cmd.contains(" start ") && !cmd.contains(" delete ") && !forkedByDaemon) {
         result.add(pid);
       }
     }

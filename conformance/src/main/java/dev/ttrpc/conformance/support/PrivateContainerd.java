@@ -17,28 +17,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * JUnit 5 extension that runs a private containerd for one test class: its own root, state,
- * sockets and log, the CRI plugin disabled (unless {@link #withCri(String) enabled}), debug
- * logging, and the given shim directories first on its PATH. Register it as a static field:
- *
- * <pre>{@code
- * @RegisterExtension
- * static final PrivateContainerd containerd = PrivateContainerd.withShimDirs(shimBin);
- * }</pre>
+ * A private containerd: its own root, state, sockets and log in a temporary work dir, the CRI
+ * plugin disabled (unless {@link #withCri(String) enabled}), debug logging, and the given shim
+ * directories first on its PATH. {@link #start()} it, use it, {@link #stop()} it (stop also
+ * kills what is left of its containers and shims, unmounts and removes the work dir).
  *
  * <p>Start, restart and cleanup are delegated to {@code scripts/private-containerd.sh} (the same
- * harness the demo and benchmark scripts use). The system containerd is never touched. Without
- * root, containerd, ctr or runc the class is skipped on a developer machine and fails in CI
- * ({@link Prerequisites}).
+ * harness the demo and benchmark scripts use). The system containerd is never touched. Callers
+ * check {@link #missingPrerequisites()} first: JUnit tests skip or fail on them, the
+ * shim-conformance tool reports them.
  *
- * <p>Thread-safe for concurrent {@code ctr} calls; {@link #restart()} must not overlap them.
+ * <p>Thread-safe for concurrent {@code ctr} calls; {@link #restart()} must not overlap them, and
+ * {@link #start()}/{@link #stop()} must not overlap anything.
  */
-public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallback {
+public final class PrivateContainerd {
 
   /** Default timeout of one ctr command. */
   public static final Duration CTR_TIMEOUT = Duration.ofSeconds(60);
@@ -48,18 +42,33 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
 
   private final List<Path> shimDirs;
   private final String criConfig;
-  private Map<String, String> env = Map.of();
+  private final String containerdBinary;
+  private final String ctrBinary;
+  private volatile Map<String, String> env = Map.of();
   private EventLog events;
+  /** Subscriptions to one namespace each, for warnings that say nothing of their namespace. */
+  private final Map<String, EventLog> namespaceEvents = new HashMap<>();
   private Path rootfs;
 
-  private PrivateContainerd(List<Path> shimDirs, String criConfig) {
+  private PrivateContainerd(
+      List<Path> shimDirs, String criConfig, String containerdBinary, String ctrBinary) {
     this.shimDirs = List.copyOf(shimDirs);
     this.criConfig = criConfig;
+    this.containerdBinary = requireNonNull(containerdBinary, "containerdBinary");
+    this.ctrBinary = requireNonNull(ctrBinary, "ctrBinary");
   }
 
   /** A containerd whose PATH starts with {@code shimDirs} (those that exist at start). */
   public static PrivateContainerd withShimDirs(Path... shimDirs) {
-    return new PrivateContainerd(List.of(shimDirs), null);
+    return new PrivateContainerd(List.of(shimDirs), null, "containerd", "ctr");
+  }
+
+  /**
+   * The same containerd run from {@code containerd} and driven by {@code ctr} (each a path or a
+   * name looked up on PATH) instead of the ones on PATH.
+   */
+  public PrivateContainerd withBinaries(String containerd, String ctr) {
+    return new PrivateContainerd(shimDirs, criConfig, containerd, ctr);
   }
 
   /**
@@ -70,7 +79,8 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
    * are cleaned up on stop.
    */
   public PrivateContainerd withCri(String criConfig) {
-    return new PrivateContainerd(shimDirs, requireNonNull(criConfig, "criConfig"));
+    return new PrivateContainerd(
+        shimDirs, requireNonNull(criConfig, "criConfig"), containerdBinary, ctrBinary);
   }
 
   /**
@@ -91,14 +101,47 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
     return dir.toAbsolutePath().normalize();
   }
 
-  @Override
-  public void beforeAll(ExtensionContext context) {
-    Prerequisites.require(Prerequisites.isRoot(), "containerd and runc need root");
-    for (String tool : List.of("containerd", "ctr", "runc")) {
-      Prerequisites.require(Commands.onPath(tool),
-          tool + " is not installed (Debian: apt-get install containerd runc)");
+  /**
+   * What this machine lacks to run this containerd (root, containerd, ctr, runc, the scripts),
+   * one readable sentence each; empty if nothing.
+   */
+  public List<String> missingPrerequisites() {
+    List<String> missing = new ArrayList<>();
+    if (!isRoot()) {
+      missing.add("containerd and runc need root");
     }
-    List<String> argv = new ArrayList<>(List.of("bash", script("private-containerd.sh"), "start"));
+    if (!Commands.onPath(containerdBinary)) {
+      missing.add(containerdBinary + " is not installed or not executable"
+          + " (Debian: apt-get install containerd)");
+    }
+    if (!Commands.onPath(ctrBinary)) {
+      missing.add(ctrBinary + " is not installed or not executable"
+          + " (Debian: apt-get install containerd)");
+    }
+    if (!Commands.onPath("runc")) {
+      missing.add("runc is not installed (Debian: apt-get install runc)");
+    }
+    if (!Files.isRegularFile(scriptsDir().resolve("private-containerd.sh"))) {
+      missing.add("missing " + scriptsDir().resolve("private-containerd.sh")
+          + " (set -Dconformance.scripts)");
+    }
+    return missing;
+  }
+
+  /** Whether this JVM runs as root (containerd and runc need it). */
+  public static boolean isRoot() {
+    CommandResult id = Commands.run(Duration.ofSeconds(5), "id", "-u");
+    return id.exitCode() == 0 && id.stdout().trim().equals("0");
+  }
+
+  /**
+   * Starts containerd and a {@code ctr events} subscription; returns once containerd answers.
+   *
+   * @throws IllegalStateException if it does not start (the message carries the script's output)
+   */
+  public synchronized void start() {
+    List<String> argv = new ArrayList<>(List.of("bash", script("private-containerd.sh"), "start",
+        "--containerd", containerdBinary, "--ctr", ctrBinary));
     for (Path dir : shimDirs) {
       if (Files.isDirectory(dir)) {
         argv.add("--shim-dir");
@@ -128,23 +171,34 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
       throw new IllegalStateException("private containerd did not start\n" + started.describe());
     }
     env = parseEnv(started.stdout());
-    events = EventLog.start(address());
+    events = EventLog.start(ctrBinary, address());
   }
 
-  @Override
-  public void afterAll(ExtensionContext context) {
+  /**
+   * Stops containerd, kills what is left of its containers and shims, unmounts and removes the
+   * work dir. Does nothing if not started (so safe to call twice, e.g. from a shutdown hook).
+   * With the system property {@code conformance.keep=true} everything is left running and the
+   * command that stops it is printed.
+   *
+   * @throws IllegalStateException if the cleanup failed
+   */
+  public synchronized void stop() {
     if (events != null) {
       events.close();
       events = null;
     }
+    namespaceEvents.values().forEach(EventLog::close);
+    namespaceEvents.clear();
     if (env.isEmpty()) {
       return;
     }
     if (Boolean.getBoolean("conformance.keep")) {
       System.err.println("keeping private containerd (stop it with:"
           + " scripts/private-containerd.sh stop " + dir() + ")");
+      env = Map.of();
       return;
     }
+    rootfs = null;
     CommandResult stopped =
         Commands.run(Duration.ofSeconds(120), "bash", script("private-containerd.sh"), "stop",
             dir().toString());
@@ -195,9 +249,20 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
     return requireNonNull(events, "containerd not started");
   }
 
+  /**
+   * A {@code ctr events} subscription to {@code namespace} only, started on the first call: its
+   * {@link EventLog#decodeWarnings() warnings} (which do not name a namespace) are then this
+   * namespace's. Call it before the namespace's first event.
+   */
+  public synchronized EventLog events(String namespace) {
+    requireNonNull(events, "containerd not started");
+    return namespaceEvents.computeIfAbsent(namespace,
+        ns -> EventLog.start(ctrBinary, address(), "namespace==" + ns));
+  }
+
   /** {@code ctr -a <address> -n <namespace> args…} as an argv. */
   public List<String> ctrCommand(String namespace, String... args) {
-    List<String> argv = new ArrayList<>(List.of("ctr", "-a", address(), "-n", namespace));
+    List<String> argv = new ArrayList<>(List.of(ctrBinary, "-a", address(), "-n", namespace));
     argv.addAll(List.of(args));
     return argv;
   }
@@ -218,9 +283,11 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
       Path dir = dir().resolve("rootfs");
       CommandResult built =
           Commands.run(Duration.ofSeconds(60), "bash", script("busybox-rootfs.sh"), dir.toString());
-      Prerequisites.require(built.exitCode() == 0,
-          "cannot build a busybox rootfs (Debian: apt-get install busybox-static)\n"
-              + built.describe());
+      if (built.exitCode() != 0) {
+        throw new IllegalStateException(
+            "cannot build a busybox rootfs (Debian: apt-get install busybox-static)\n"
+                + built.describe());
+      }
       rootfs = dir;
     }
     return rootfs;
@@ -230,7 +297,9 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
    * Stops containerd (its shims and containers keep running) and starts it again with the same
    * configuration; the event subscription is renewed.
    */
-  public void restart() {
+  public synchronized void restart() {
+    events.expectDisconnect();
+    namespaceEvents.values().forEach(EventLog::expectDisconnect);
     CommandResult restarted = Commands.run(Duration.ofSeconds(90),
         "bash", script("private-containerd.sh"), "restart", dir().toString());
     if (restarted.exitCode() != 0) {
@@ -239,6 +308,7 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
     }
     env = parseEnv(restarted.stdout());
     events.resubscribe();
+    namespaceEvents.values().forEach(EventLog::resubscribe);
   }
 
   /**
@@ -252,6 +322,26 @@ public final class PrivateContainerd implements BeforeAllCallback, AfterAllCallb
       return Path.of("/run/containerd/s", HexFormat.of().formatHex(digest));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The current size of containerd's log in bytes, to read what comes after it later. */
+  public long logSize() {
+    try {
+      return Files.size(logFile());
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** containerd's log from byte {@code offset} on ("" if unreadable). */
+  public String logSince(long offset) {
+    try {
+      byte[] all = Files.readAllBytes(logFile());
+      int from = (int) Math.min(Math.max(offset, 0), all.length);
+      return new String(all, from, all.length - from, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
     }
   }
 

@@ -73,16 +73,32 @@ public final class EventLog implements AutoCloseable {
   private final List<Event> events = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
   private Process process;
+  /** A subscription whose connection is about to be lost on purpose (containerd restarts). */
+  private Process disconnecting;
 
   private EventLog(List<String> argv) {
     this.argv = List.copyOf(argv);
   }
 
-  /** Starts {@code ctr -a address events} and returns once it is subscribed. */
-  static EventLog start(String address) {
-    EventLog log = new EventLog(List.of("ctr", "-a", requireNonNull(address, "address"), "events"));
+  /**
+   * Starts {@code <ctr> -a address events [filters…]} and returns once it is subscribed.
+   * Filters are containerd's, e.g. {@code namespace==NS}.
+   */
+  static EventLog start(String ctr, String address, String... filters) {
+    List<String> argv = new ArrayList<>(List.of(requireNonNull(ctr, "ctr"), "-a",
+        requireNonNull(address, "address"), "events"));
+    argv.addAll(List.of(filters));
+    EventLog log = new EventLog(argv);
     log.subscribe();
     return log;
+  }
+
+  /**
+   * Says that containerd is about to go away: the current subscription's complaint about the lost
+   * connection is then not a warning.
+   */
+  synchronized void expectDisconnect() {
+    disconnecting = process;
   }
 
   /** Subscribes again, e.g. after a containerd restart broke the previous subscription. */
@@ -115,7 +131,7 @@ public final class EventLog implements AutoCloseable {
       try (BufferedReader reader = new BufferedReader(
           new InputStreamReader(current.getErrorStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = reader.readLine()) != null; ) {
-          addWarning(line);
+          addWarning(current, line);
         }
       } catch (IOException e) {
         // As above.
@@ -130,8 +146,11 @@ public final class EventLog implements AutoCloseable {
     notifyAll();
   }
 
-  private synchronized void addWarning(String line) {
-    warnings.add(line);
+  private synchronized void addWarning(Process from, String line) {
+    boolean connectionLost = line.contains("code = Unavailable");
+    if (!(connectionLost && from == disconnecting)) {
+      warnings.add(line);
+    }
   }
 
   /** Position after the last event so far, for {@link #since}. */

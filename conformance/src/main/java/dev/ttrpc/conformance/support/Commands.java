@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -63,7 +64,15 @@ public final class Commands {
       builder.environment().putAll(env);
       long start = System.nanoTime();
       Process process = builder.start();
-      boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      boolean finished;
+      try {
+        finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        // A cancelled caller (a scenario past its timeout) must not leave the command running.
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        throw e;
+      }
       if (!finished) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
@@ -89,17 +98,29 @@ public final class Commands {
 
   /** Whether an executable named {@code name} is on the PATH (or is an absolute executable). */
   public static boolean onPath(String name) {
+    return which(name).isPresent();
+  }
+
+  /**
+   * The executable {@code name} resolves to: itself if it contains a slash, else the first
+   * match on PATH (then the sbin directories, where root's tools live).
+   */
+  public static Optional<Path> which(String name) {
     requireNonNull(name, "name");
     if (name.contains("/")) {
-      return Files.isExecutable(Path.of(name));
+      Path p = Path.of(name).toAbsolutePath();
+      return Files.isRegularFile(p) && Files.isExecutable(p) ? Optional.of(p) : Optional.empty();
     }
     String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
     for (String dir : (path + ":/usr/local/sbin:/usr/sbin:/sbin").split(":")) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
-        return true;
+      if (!dir.isEmpty()) {
+        Path p = Path.of(dir, name);
+        if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+          return Optional.of(p.toAbsolutePath());
+        }
       }
     }
-    return false;
+    return Optional.empty();
   }
 
   private static void deleteQuietly(Path path) {

@@ -1,9 +1,6 @@
-package dev.ttrpc.conformance.ctr;
+package dev.ttrpc.conformance.shim;
 
 import static java.util.Objects.requireNonNull;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.ttrpc.conformance.support.CommandResult;
 import dev.ttrpc.conformance.support.Commands;
@@ -17,10 +14,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * ctr bound to one {@link ShimVariant}: its namespace inside the private containerd, its runtime
- * flags, and assertions on the task events it produced. Not thread-safe (one per test).
+ * ctr bound to one {@link Target}: its namespace inside the private containerd, its runtime
+ * flags, and checks of the task events it produced. Not thread-safe (one per target and run).
  */
-final class VariantCtr {
+public final class ShimCtr {
+
+  /** Timeout of each ctr command of {@link #forceRemove}. */
+  static final Duration CLEANUP_TIMEOUT = Duration.ofSeconds(15);
 
   /** Time for events to arrive after the command that caused them returned. */
   static final Duration EVENT_TIMEOUT = Duration.ofSeconds(10);
@@ -38,35 +38,38 @@ final class VariantCtr {
       "/tasks/oom", "containerd.events.TaskOOM");
 
   private final PrivateContainerd containerd;
-  private final ShimVariant variant;
+  private final Target target;
 
-  VariantCtr(PrivateContainerd containerd, ShimVariant variant) {
+  /** ctr for {@code target} in {@code containerd}, which must be started. */
+  public ShimCtr(PrivateContainerd containerd, Target target) {
     this.containerd = requireNonNull(containerd, "containerd");
-    this.variant = requireNonNull(variant, "variant");
+    this.target = requireNonNull(target, "target");
+    containerd.events(namespace());
   }
 
-  ShimVariant variant() {
-    return variant;
+  Target target() {
+    return target;
   }
 
   PrivateContainerd containerd() {
     return containerd;
   }
 
-  String namespace() {
-    return containerd.namespace(variant.suffix());
+  /** The target's namespace in the private containerd. */
+  public String namespace() {
+    return containerd.namespace(target.label());
   }
 
   String rootfs() {
     return containerd.rootfs().toString();
   }
 
-  /** ctr in this variant's namespace. */
+  /** ctr in this target's namespace. */
   CommandResult ctr(String... args) {
     return containerd.ctr(namespace(), args);
   }
 
-  /** The argv of ctr in this variant's namespace (for wrapping in {@code script}). */
+  /** The argv of ctr in this target's namespace (for wrapping in {@code script}). */
   List<String> ctrCommand(String... args) {
     return containerd.ctrCommand(namespace(), args);
   }
@@ -98,7 +101,7 @@ final class VariantCtr {
     List<String> rest = separator < 0 ? all : all.subList(separator + 1, all.size());
     List<String> args = new ArrayList<>(subcommand);
     args.addAll(flags);
-    args.addAll(variant.runFlags());
+    args.addAll(target.runFlags());
     args.add("--rootfs");
     args.add(rootfs());
     args.addAll(rest);
@@ -125,7 +128,7 @@ final class VariantCtr {
   /** The {@code tasks ls} row of {@code id} as (pid, status), if listed. */
   Optional<Map.Entry<Long, String>> task(String id) {
     CommandResult ls = ctr("tasks", "ls");
-    assertEquals(0, ls.exitCode(), ls::describe);
+    Check.equal(0, ls.exitCode(), ls::describe);
     for (String line : ls.stdout().split("\n")) {
       String[] cols = line.trim().split("\\s+");
       if (cols.length == 3 && cols[0].equals(id)) {
@@ -156,7 +159,7 @@ final class VariantCtr {
       }
       sleep(Duration.ofMillis(100));
     }
-    fail("task " + id + " did not reach " + status + " within " + timeout
+    Check.fail("task " + id + " did not reach " + status + " within " + timeout
         + " (last: " + last + ")");
   }
 
@@ -169,7 +172,8 @@ final class VariantCtr {
       }
       sleep(Duration.ofMillis(100));
     }
-    fail("task " + id + " still listed after " + timeout + ": " + ctr("tasks", "ls").stdout());
+    Check.fail("task " + id + " still listed after " + timeout + ": "
+        + ctr("tasks", "ls").stdout());
   }
 
   int mark() {
@@ -184,41 +188,54 @@ final class VariantCtr {
     List<String> expected = Arrays.stream(topics).map(t -> "/tasks/" + t).toList();
     List<EventLog.Event> events = containerd.events()
         .awaitTaskEvents(mark, namespace(), id, expected.size(), EVENT_TIMEOUT);
-    assertEquals(expected, events.stream().map(EventLog.Event::topic).toList(),
-        () -> "task events of " + id + " [" + variant + "]: " + events);
+    Check.equal(expected, events.stream().map(EventLog.Event::topic).toList(),
+        () -> "task events of " + id + " [" + target + "]: " + events);
     return events;
   }
 
   /**
-   * Asserts that every event the shim forwarded in this variant's namespace (containerd's debug
+   * Asserts that every event the shim forwarded in this target's namespace (containerd's debug
    * log) carries the bare proto name as type_url, which is all containerd 1.6 can decode, and that
    * ctr decoded every event it received.
    */
   void assertForwardedTypeUrls() {
     List<Map.Entry<String, String>> forwarded = containerd.forwardedEvents(namespace());
-    assertTrue(forwarded.size() >= 2, () -> "too few forwarded events: " + forwarded);
+    Check.isTrue(forwarded.size() >= 2, () -> "too few forwarded events: " + forwarded);
     for (Map.Entry<String, String> e : forwarded) {
-      assertEquals(TYPE_URLS.get(e.getKey()), e.getValue(), () -> "forwarded: " + forwarded);
+      Check.equal(TYPE_URLS.get(e.getKey()), e.getValue(), () -> "forwarded: " + forwarded);
     }
-    assertEquals(List.of(), containerd.events().decodeWarnings());
+    Check.equal(List.of(), containerd.events(namespace()).decodeWarnings(),
+        "ctr events could not decode events of this namespace");
   }
 
   /** Removes whatever is left of container {@code id} (task and container), ignoring errors. */
-  void forceRemove(String id) {
-    ctr("tasks", "kill", "-a", "-s", "SIGKILL", id);
-    ctr("tasks", "rm", "-f", id);
-    ctr("containers", "rm", id);
+  public void forceRemove(String id) {
+    // Short timeouts: this runs after failures, when a broken shim may leave ctr waiting.
+    containerd.ctr(namespace(), CLEANUP_TIMEOUT, "tasks", "kill", "-a", "-s", "SIGKILL", id);
+    containerd.ctr(namespace(), CLEANUP_TIMEOUT, "tasks", "rm", "-f", id);
+    containerd.ctr(namespace(), CLEANUP_TIMEOUT, "containers", "rm", id);
   }
 
   /** Asserts ctr failed with exactly {@code message} on stderr and exit code 1. */
   static void assertCtrError(CommandResult result, String message) {
-    assertEquals(1, result.exitCode(), result::describe);
-    assertEquals("ctr: " + message, lastLine(result.stderr()), result::describe);
+    Check.equal(1, result.exitCode(), result::describe);
+    Check.equal("ctr: " + message, lastLine(result.stderr()), result::describe);
   }
 
   /** Asserts the command succeeded (exit code 0). */
   static void assertOk(CommandResult result) {
-    assertEquals(0, result.exitCode(), result::describe);
+    if (result.exitCode() != 0) {
+      // The first line is what a report's table shows: make it say what went wrong.
+      throw new AssertionError((result.timedOut() ? "timed out" : "exit code "
+          + result.exitCode() + ", expected 0") + ": " + oneLine(result.stderr()) + "\n"
+          + result.describe());
+    }
+  }
+
+  /** {@code text} on one line (ctr's errors may span lines), at most 300 characters. */
+  static String oneLine(String text) {
+    String line = text.strip().replaceAll("\\s*\n\\s*", " ");
+    return line.length() > 300 ? line.substring(0, 297) + "..." : line;
   }
 
   static String lastLine(String text) {
@@ -227,7 +244,7 @@ final class VariantCtr {
   }
 
   static void assertContains(String haystack, String needle, CommandResult context) {
-    assertTrue(haystack.contains(needle),
+    Check.isTrue(haystack.contains(needle),
         () -> "expected to contain <" + needle + ">\n" + context.describe());
   }
 

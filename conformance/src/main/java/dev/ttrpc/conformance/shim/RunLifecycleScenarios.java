@@ -1,14 +1,10 @@
-package dev.ttrpc.conformance.ctr;
+package dev.ttrpc.conformance.shim;
 
-import static dev.ttrpc.conformance.ctr.VariantCtr.assertContains;
-import static dev.ttrpc.conformance.ctr.VariantCtr.assertOk;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static dev.ttrpc.conformance.shim.ShimCtr.assertContains;
+import static dev.ttrpc.conformance.shim.ShimCtr.assertOk;
 
 import dev.ttrpc.conformance.support.CommandResult;
 import dev.ttrpc.conformance.support.EventLog;
-import dev.ttrpc.conformance.support.PrivateContainerd;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,79 +12,90 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
+import java.util.Set;
 
 /**
  * Checklist scenarios 1, 2, 23, 24, 30–32, 37 and 38 (shim-contract §14): foreground runs, their
- * output, exit codes and task events, stdio variants, OOM and a failing create, for each
- * {@link ShimVariant}.
+ * output, exit codes and task events, stdio variants, OOM and a failing create; then the
+ * type_url of every event the shim forwarded.
  */
-@ParameterizedClass(name = "{0}")
-@EnumSource(ShimVariant.class)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class RunLifecycleTest {
+public final class RunLifecycleScenarios implements ScenarioGroup {
 
-  @RegisterExtension
-  static final PrivateContainerd containerd =
-      PrivateContainerd.withShimDirs(ShimVariant.minimalShimBin());
+  /** The group's name. */
+  public static final String GROUP = "run";
 
-  @Parameter
-  ShimVariant variant;
+  private final ShimCtr c;
 
-  private VariantCtr c;
+  RunLifecycleScenarios(ShimCtr c) {
+    this.c = c;
+  }
 
-  @BeforeEach
-  void setUp() {
-    variant.requireInstalled();
-    c = new VariantCtr(containerd, variant);
+  /** The group's scenarios in order. */
+  static List<Scenario> scenarios() {
+    return new Scenario.GroupBuilder<>(GROUP, RunLifecycleScenarios::new)
+        .add("s01-run-rm-echo", "ctr run --rm: stdout, exit 0, create/start/exit/delete",
+            Set.of(), List.of(), RunLifecycleScenarios::s01_runRmEcho)
+        .add("s02-run-rm-exit-code", "ctr run --rm: stderr and exit status 7",
+            Set.of(), List.of(), RunLifecycleScenarios::s02_runRmStderrAndExitCode)
+        .add("s23-create-then-start", "ctr containers create + tasks start: exit 4",
+            Set.of(), List.of(), RunLifecycleScenarios::s23_containersCreateThenTasksStart)
+        .add("s24-start-detached-rm", "tasks start -d, tasks ls RUNNING then STOPPED, tasks rm",
+            Set.of(), List.of(), RunLifecycleScenarios::s24_detachedStartListAndRemove)
+        .add("s30-null-io", "ctr run --null-io", Set.of(), List.of(),
+            RunLifecycleScenarios::s30_nullIo)
+        .add("s31-log-uri-file", "ctr run --log-uri file://: both streams in the file",
+            Set.of(), List.of(), RunLifecycleScenarios::s31_logUriFile)
+        .add("s32-log-uri-binary", "ctr run --log-uri binary://: logger argv, env and streams",
+            Set.of(), List.of(), RunLifecycleScenarios::s32_logUriBinary)
+        .add("s37-oom-kill", "memory limit exceeded: exit 137 and /tasks/oom",
+            Set.of(Feature.OOM), List.of(), RunLifecycleScenarios::s37_oomKill)
+        .add("s38-missing-binary", "failing create: ctr's error, no task left",
+            Set.of(), List.of(), RunLifecycleScenarios::s38_missingBinaryFailsCreate)
+        .add("run-event-type-urls", "forwarded events carry bare proto names as type_url",
+            Set.of(), List.of("s01-run-rm-echo"),
+            RunLifecycleScenarios::forwardedEventsUseBareTypeUrls)
+        .build();
+  }
+
+  @Override
+  public void cleanup() {
+    for (String id : List.of("a1", "a2", "s1", "s2", "n1", "f1", "b1", "m1", "w1")) {
+      c.forceRemove(id);
+    }
   }
 
   /** Asserts the four lifecycle events, one pid throughout, and the exit status in exit/delete. */
   private void assertStandardEvents(int mark, String id, long exitStatus) {
     List<EventLog.Event> events = c.assertTaskEvents(mark, id, "create", "start", "exit", "delete");
     long pid = events.get(0).number("pid");
-    assertTrue(pid > 0, () -> "create pid: " + events);
-    assertEquals(pid, events.get(1).number("pid"), () -> "start pid: " + events);
+    Check.isTrue(pid > 0, () -> "create pid: " + events);
+    Check.equal(pid, events.get(1).number("pid"), () -> "start pid: " + events);
     EventLog.Event exit = events.get(2);
-    assertEquals(id, exit.string("id"), () -> "exit id is the container id for init: " + exit);
-    assertEquals(pid, exit.number("pid"), () -> "exit pid: " + exit);
-    assertEquals(exitStatus, exit.number("exit_status"), exit::toString);
-    assertEquals(exitStatus, events.get(3).number("exit_status"), events.get(3)::toString);
+    Check.equal(id, exit.string("id"), () -> "exit id is the container id for init: " + exit);
+    Check.equal(pid, exit.number("pid"), () -> "exit pid: " + exit);
+    Check.equal(exitStatus, exit.number("exit_status"), exit::toString);
+    Check.equal(exitStatus, events.get(3).number("exit_status"), events.get(3)::toString);
   }
 
-  @Test
-  @Order(1)
   void s01_runRmEcho() {
     int mark = c.mark();
     CommandResult r = c.run("--rm", "--", "a1", "/bin/echo", "hello");
     assertOk(r);
-    assertEquals("hello\n", r.stdout(), r::describe);
+    Check.equal("hello\n", r.stdout(), r::describe);
     assertStandardEvents(mark, "a1", 0);
   }
 
-  @Test
-  @Order(2)
   void s02_runRmStderrAndExitCode() {
     int mark = c.mark();
     CommandResult r = c.run("--rm", "--", "a2", "/bin/sh", "-c", "echo to-stderr >&2; exit 7");
-    assertEquals(7, r.exitCode(), r::describe);
-    assertEquals("", r.stdout(), r::describe);
-    assertEquals("to-stderr\n", r.stderr(), r::describe);
+    Check.equal(7, r.exitCode(), r::describe);
+    Check.equal("", r.stdout(), r::describe);
+    Check.equal("to-stderr\n", r.stderr(), r::describe);
     assertStandardEvents(mark, "a2", 7);
   }
 
-  @Test
-  @Order(23)
   void s23_containersCreateThenTasksStart() throws IOException {
-    Path script = containerd.rootfs().resolve("exit4.sh");
+    Path script = c.containerd().rootfs().resolve("exit4.sh");
     if (!Files.exists(script)) {
       Files.writeString(script, "#!/bin/sh\necho started\nexit 4\n", StandardCharsets.UTF_8);
       Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -96,59 +103,51 @@ class RunLifecycleTest {
     assertOk(c.createContainer("--", "s1", "/exit4.sh"));
     int mark = c.mark();
     CommandResult r = c.ctr("tasks", "start", "s1");
-    assertEquals(4, r.exitCode(), r::describe);
-    assertEquals("started\n", r.stdout(), r::describe);
+    Check.equal(4, r.exitCode(), r::describe);
+    Check.equal("started\n", r.stdout(), r::describe);
     assertStandardEvents(mark, "s1", 4);
     assertOk(c.ctr("containers", "rm", "s1"));
   }
 
-  @Test
-  @Order(24)
   void s24_detachedStartListAndRemove() {
     // No dash arguments: `ctr containers create` (unlike `ctr run`) reorders flags.
     assertOk(c.createContainer("--", "s2", "/bin/sleep", "1"));
     int mark = c.mark();
     CommandResult start = c.ctr("tasks", "start", "-d", "s2");
     assertOk(start);
-    assertEquals("", start.stdout(), start::describe);
-    assertEquals("RUNNING", c.status("s2"));
+    Check.equal("", start.stdout(), start::describe);
+    Check.equal("RUNNING", c.status("s2"));
     c.awaitStatus("s2", "STOPPED", Duration.ofSeconds(15));
     assertOk(c.ctr("tasks", "rm", "s2"));
     assertStandardEvents(mark, "s2", 0);
-    assertTrue(c.task("s2").isEmpty(), "task s2 still listed after tasks rm");
+    Check.isTrue(c.task("s2").isEmpty(), "task s2 still listed after tasks rm");
     assertOk(c.ctr("containers", "rm", "s2"));
   }
 
-  @Test
-  @Order(30)
   void s30_nullIo() {
     int mark = c.mark();
     CommandResult r = c.run("--rm", "--null-io", "--", "n1", "/bin/echo", "invisible");
     assertOk(r);
-    assertEquals("", r.stdout(), r::describe);
+    Check.equal("", r.stdout(), r::describe);
     assertStandardEvents(mark, "n1", 0);
   }
 
-  @Test
-  @Order(31)
   void s31_logUriFile() throws IOException {
-    Path log = containerd.dir().resolve("logs").resolve("f1-" + variant.suffix() + ".log");
+    Path log = c.containerd().dir().resolve("logs").resolve("f1-" + c.target().label() + ".log");
     int mark = c.mark();
     CommandResult r = c.run("--rm", "--log-uri", "file://" + log, "--",
         "f1", "/bin/sh", "-c", "echo out; echo err >&2");
     assertOk(r);
-    assertEquals("", r.stdout(), r::describe);
+    Check.equal("", r.stdout(), r::describe);
     assertStandardEvents(mark, "f1", 0);
     String content = Files.readString(log, StandardCharsets.UTF_8);
-    assertEquals(List.of("err", "out"), content.lines().sorted().toList(), content);
+    Check.equal(List.of("err", "out"), content.lines().sorted().toList(), content);
   }
 
-  @Test
-  @Order(32)
   void s32_logUriBinary() throws IOException {
-    Path dir = containerd.dir().resolve("logs");
+    Path dir = c.containerd().dir().resolve("logs");
     Files.createDirectories(dir);
-    Path captured = dir.resolve("logbin-" + variant.suffix() + ".txt");
+    Path captured = dir.resolve("logbin-" + c.target().label() + ".txt");
     Path logger = dir.resolve("logbin.sh");
     Files.writeString(logger, """
         #!/bin/sh
@@ -172,57 +171,49 @@ class RunLifecycleTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     List<String> lines = List.of();
     while (lines.size() < 4 && System.nanoTime() < deadline) {
-      VariantCtr.sleep(Duration.ofMillis(100));
+      ShimCtr.sleep(Duration.ofMillis(100));
       lines = Files.exists(written)
           ? Files.readAllLines(written, StandardCharsets.UTF_8)
           : List.of();
     }
     List<String> got = lines;
-    assertEquals(4, got.size(), () -> "logger output " + written + ": " + got);
-    assertEquals("ARGS: foo bar", got.get(0), got::toString);
-    assertEquals("ID: b1", got.get(1), got::toString);
-    assertEquals(List.of("ERR: err", "OUT: out"), got.subList(2, 4).stream().sorted().toList(),
+    Check.equal(4, got.size(), () -> "logger output " + written + ": " + got);
+    Check.equal("ARGS: foo bar", got.get(0), got::toString);
+    Check.equal("ID: b1", got.get(1), got::toString);
+    Check.equal(List.of("ERR: err", "OUT: out"), got.subList(2, 4).stream().sorted().toList(),
         got::toString);
     Files.move(written, captured);
   }
 
-  @Test
-  @Order(37)
   void s37_oomKill() {
-    assumeTrue(variant.supports(ShimVariant.Feature.OOM),
-        "no memory cgroup in the " + variant + " variant");
     int mark = c.mark();
     CommandResult r = c.run("--rm", "--memory-limit", "16777216", "--",
         "m1", "/bin/sh", "-c", "tail /dev/zero");
-    assertEquals(137, r.exitCode(), r::describe);
+    Check.equal(137, r.exitCode(), r::describe);
     List<EventLog.Event> events =
         c.assertTaskEvents(mark, "m1", "create", "start", "oom", "exit", "delete");
-    assertEquals(137, events.get(3).number("exit_status"), events::toString);
+    Check.equal(137, events.get(3).number("exit_status"), events::toString);
   }
 
-  @Test
-  @Order(38)
   void s38_missingBinaryFailsCreate() {
     int mark = c.mark();
     CommandResult r = c.run("--rm", "--", "w1", "/usr/bin/wc");
-    assertEquals(1, r.exitCode(), r::describe);
-    String error = VariantCtr.lastLine(r.stderr());
-    assertTrue(error.startsWith("ctr: failed to create shim task: "), r::describe);
-    assertTrue(error.endsWith(": unknown"), r::describe);
+    Check.equal(1, r.exitCode(), r::describe);
+    String error = ShimCtr.lastLine(r.stderr());
+    Check.isTrue(error.startsWith("ctr: failed to create shim task: "), r::describe);
+    Check.isTrue(error.endsWith(": unknown"), r::describe);
     assertContains(error, "/usr/bin/wc", r);
     assertContains(error, "no such file or directory", r);
-    if (variant.supports(ShimVariant.Feature.RUNC_ERRORS)) {
-      assertEquals("ctr: failed to create shim task: OCI runtime create failed: runc create failed:"
+    if (c.target().supports(Feature.RUNC_ERRORS)) {
+      Check.equal("ctr: failed to create shim task: OCI runtime create failed: runc create failed:"
           + " unable to start container process: exec: \"/usr/bin/wc\": stat /usr/bin/wc:"
           + " no such file or directory: unknown", error, r::describe);
     }
     c.assertTaskEvents(mark, "w1");
-    assertTrue(c.task("w1").isEmpty(), "no task may be left after a failed create");
+    Check.isTrue(c.task("w1").isEmpty(), "no task may be left after a failed create");
     c.ctr("containers", "rm", "w1");
   }
 
-  @Test
-  @Order(99)
   void forwardedEventsUseBareTypeUrls() {
     c.assertForwardedTypeUrls();
   }
