@@ -26,6 +26,8 @@ import dev.ttrpc.shim.sys.Libc;
 import dev.ttrpc.shim.task.EventMessages;
 import dev.ttrpc.shim.task.TaskEvent;
 import dev.ttrpc.shim.task.TaskService;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +43,14 @@ import java.util.List;
 public final class AotTraining {
   private AotTraining() {}
 
+  /** Where the training reports what it had to skip (standard error is taken for the logs). */
+  private static final PrintStream BUILD_LOG = System.err;
+
   public static void main(String[] args) throws Exception {
+    // The daemon writes logrus lines (timestamps formatted by java.time) from its first call on,
+    // at debug level when containerd logs at debug: train that too, into nowhere.
+    System.setErr(new PrintStream(OutputStream.nullOutputStream(), true));
+    ShimRunner.configureLogging(true);
     Path dir = Files.createTempDirectory("shim-aot");
     try {
       ShimFlags flags =
@@ -162,7 +171,7 @@ public final class AotTraining {
         }
       }
     } catch (Exception e) {
-      System.err.println("AOT training: " + backend + " container lifecycle skipped: " + e);
+      BUILD_LOG.println("AOT training: " + backend + " container lifecycle skipped: " + e);
     }
   }
 
