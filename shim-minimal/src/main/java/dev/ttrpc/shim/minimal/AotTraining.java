@@ -1,6 +1,7 @@
 package dev.ttrpc.shim.minimal;
 
 import com.google.protobuf.Empty;
+import dev.ttrpc.Handshaker;
 import dev.ttrpc.ServerCallContext;
 import dev.ttrpc.StatusException;
 import dev.ttrpc.TtrpcClient;
@@ -84,8 +85,13 @@ public final class AotTraining {
           new TaskService(
               "default", TaskService.publishTo(publisher), () -> {},
               new MinimalBackends(o -> ShimConfig.defaults()));
+      // The daemon's server, handshake included.
       TtrpcServer taskServer =
-          TtrpcServer.builder().addService(TaskTtrpc.bindService(service)).build().start(task);
+          TtrpcServer.builder()
+              .handshaker(Handshaker.requireSameUser())
+              .addService(TaskTtrpc.bindService(service))
+              .build()
+              .start(task);
       try (TtrpcClient client = TtrpcClient.connect(task)) {
         TaskTtrpc.TaskStub stub = TaskTtrpc.newStub(client).withTimeout(Duration.ofSeconds(5));
         for (int i = 0; i < 20; i++) {
