@@ -1,10 +1,13 @@
 package dev.ttrpc.shim.minimal;
 
 import com.google.protobuf.Empty;
+import dev.ttrpc.Handshaker;
 import dev.ttrpc.ServerCallContext;
 import dev.ttrpc.StatusException;
 import dev.ttrpc.TtrpcClient;
 import dev.ttrpc.TtrpcServer;
+import dev.ttrpc.proto.ContainerdAny;
+import dev.ttrpc.proto.containerd.runc.v1.Options;
 import dev.ttrpc.proto.containerd.services.events.ttrpc.v1.EventsTtrpc;
 import dev.ttrpc.proto.containerd.services.events.ttrpc.v1.ForwardRequest;
 import dev.ttrpc.proto.containerd.task.v2.ConnectRequest;
@@ -24,6 +27,8 @@ import dev.ttrpc.shim.sys.Libc;
 import dev.ttrpc.shim.task.EventMessages;
 import dev.ttrpc.shim.task.TaskEvent;
 import dev.ttrpc.shim.task.TaskService;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,13 +38,20 @@ import java.util.List;
 /**
  * The training workload for the AOT cache built at package time: runs the code paths of {@code
  * start} (flags, address, options), of the daemon (ttRPC server with the Task service, event
- * publishing over a ttRPC client) and of {@code delete}, without containerd. Not part of the
- * shim's behaviour.
+ * publishing over a ttRPC client, a container's lifecycle with each backend) and of {@code
+ * delete}, without containerd. Not part of the shim's behaviour.
  */
 public final class AotTraining {
   private AotTraining() {}
 
+  /** Where the training reports what it had to skip (standard error is taken for the logs). */
+  private static final PrintStream BUILD_LOG = System.err;
+
   public static void main(String[] args) throws Exception {
+    // The daemon writes logrus lines (timestamps formatted by java.time) from its first call on,
+    // at debug level when containerd logs at debug: train that too, into nowhere.
+    System.setErr(new PrintStream(OutputStream.nullOutputStream(), true));
+    ShimRunner.configureLogging(true);
     Path dir = Files.createTempDirectory("shim-aot");
     try {
       ShimFlags flags =
@@ -73,8 +85,13 @@ public final class AotTraining {
           new TaskService(
               "default", TaskService.publishTo(publisher), () -> {},
               new MinimalBackends(o -> ShimConfig.defaults()));
+      // The daemon's server, handshake included.
       TtrpcServer taskServer =
-          TtrpcServer.builder().addService(TaskTtrpc.bindService(service)).build().start(task);
+          TtrpcServer.builder()
+              .handshaker(Handshaker.requireSameUser())
+              .addService(TaskTtrpc.bindService(service))
+              .build()
+              .start(task);
       try (TtrpcClient client = TtrpcClient.connect(task)) {
         TaskTtrpc.TaskStub stub = TaskTtrpc.newStub(client).withTimeout(Duration.ofSeconds(5));
         for (int i = 0; i < 20; i++) {
@@ -89,7 +106,10 @@ public final class AotTraining {
               EventMessages.toProto(new TaskEvent.Exited("t1", "t1", 1, 0, Instant.now())));
         }
       }
-      trainContainerLifecycle(task, dir);
+      // The daemon is a child subreaper; the runc training's init needs it to be reaped here.
+      Libc.setChildSubreaper(true);
+      trainContainerLifecycle(task, dir, "process", null);
+      trainContainerLifecycle(task, dir, "runc", fakeRunc(dir));
       publisher.drain(Duration.ofSeconds(5));
       publisher.close();
       taskServer.shutdownNow();
@@ -104,26 +124,42 @@ public final class AotTraining {
 
   /**
    * What containerd does for {@code ctr run --rm}: Connect, Create (stdout into a FIFO the
-   * training reads, stderr into a file), Start, Wait, State, Delete, twice, with the process
-   * backend on the host's {@code /bin/sh} (the runc backend would need root and a rootfs at
-   * package time). Best effort: a machine where this cannot run still gets the rest of the
-   * cache.
+   * training reads, stderr into a file), Start, Wait, State, Delete, twice, with the given
+   * backend. The process backend runs the host's {@code /bin/sh}; the runc backend runs {@code
+   * runc} (given in the runc options, as CRI passes them), a stand-in when packaging cannot
+   * assume root, runc or a rootfs. Best effort: a machine where this cannot run still gets the
+   * rest of the cache.
    */
-  private static void trainContainerLifecycle(String task, Path dir) {
+  private static void trainContainerLifecycle(String task, Path dir, String backend, Path runc) {
     try (TtrpcClient client = TtrpcClient.connect(task)) {
       TaskTtrpc.TaskStub stub = TaskTtrpc.newStub(client).withTimeout(Duration.ofSeconds(10));
       for (int i = 0; i < 2; i++) {
-        String id = "train" + i;
+        String id = "train-" + backend + i;
         Path bundle = Files.createDirectories(dir.resolve(id));
         Files.writeString(
             bundle.resolve("config.json"),
             "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/sh\",\"-c\","
                 + "\"echo out; echo err >&2\"],\"cwd\":\"/\",\"env\":[\"PATH=/usr/bin:/bin\"],"
                 + "\"user\":{\"uid\":" + Libc.geteuid() + ",\"gid\":" + Libc.getegid() + "}},"
-                + "\"root\":{\"path\":\"/\"},\"annotations\":{\""
-                + ShimConfig.BACKEND_ANNOTATION + "\":\"process\"}}");
+                + "\"root\":{\"path\":\"/\"},\"linux\":{\"namespaces\":[{\"type\":\"pid\"},"
+                + "{\"type\":\"mount\"}]},\"annotations\":{\""
+                + ShimConfig.BACKEND_ANNOTATION + "\":\"" + backend + "\"}}");
         Path stdout = bundle.resolve("stdout");
         Libc.mkfifo(stdout, 0600);
+        CreateTaskRequest.Builder create =
+            CreateTaskRequest.newBuilder()
+                .setId(id)
+                .setBundle(bundle.toString())
+                .setStdout(stdout.toString())
+                .setStderr("file://" + bundle.resolve("stderr.log"));
+        if (runc != null) {
+          create.setOptions(
+              ContainerdAny.pack(
+                  Options.newBuilder()
+                      .setBinaryName(runc.toString())
+                      .setRoot(dir.resolve("runc-root").toString())
+                      .build()));
+        }
         try (java.nio.channels.FileChannel reader =
             java.nio.channels.FileChannel.open(
                 stdout, java.nio.file.StandardOpenOption.READ,
@@ -133,13 +169,7 @@ public final class AotTraining {
             throw new IllegalStateException("stdout FIFO closed");
           }
           stub.connect(ConnectRequest.newBuilder().setId(id).build());
-          stub.create(
-              CreateTaskRequest.newBuilder()
-                  .setId(id)
-                  .setBundle(bundle.toString())
-                  .setStdout(stdout.toString())
-                  .setStderr("file://" + bundle.resolve("stderr.log"))
-                  .build());
+          stub.create(create.build());
           stub.start(StartRequest.newBuilder().setId(id).build());
           stub.wait(WaitRequest.newBuilder().setId(id).build());
           stub.state(StateRequest.newBuilder().setId(id).build());
@@ -147,7 +177,57 @@ public final class AotTraining {
         }
       }
     } catch (Exception e) {
-      System.err.println("AOT training: container lifecycle skipped: " + e);
+      BUILD_LOG.println("AOT training: " + backend + " container lifecycle skipped: " + e);
     }
+  }
+
+  /**
+   * A stand-in for runc with the interface the runc backend uses ({@code create --bundle B
+   * --pid-file P ID}, {@code start ID}, {@code kill ID SIG}, {@code delete [--force] ID}): create
+   * leaves an init that waits for start and then writes to its stdio, the way runc's init does.
+   * The container's state is its bundle path in the root directory.
+   */
+  private static Path fakeRunc(Path dir) throws java.io.IOException {
+    Path runc = dir.resolve("fake-runc");
+    Files.writeString(
+        runc,
+        """
+        #!/bin/sh
+        root=
+        while [ $# -gt 0 ]; do
+          case $1 in
+            --root) root=$2; shift 2 ;;
+            --log|--log-format|--criu) shift 2 ;;
+            --*) shift ;;
+            *) break ;;
+          esac
+        done
+        cmd=$1; shift
+        bundle= pidfile=
+        while [ $# -gt 1 ]; do
+          case $1 in
+            --bundle) bundle=$2; shift 2 ;;
+            --pid-file) pidfile=$2; shift 2 ;;
+            *) shift ;;
+          esac
+        done
+        id=$1
+        mkdir -p "$root"
+        case $cmd in
+          create)
+            printf '%s' "$bundle" >"$root/$id"
+            sh -c 'while [ ! -e "$0/started" ]; do sleep 0.01; done; echo out; echo err >&2' \
+              "$bundle" &
+            echo $! >"$pidfile"
+            ;;
+          start) touch "$(cat "$root/$id")/started" ;;
+          kill) : ;;
+          delete) rm -f "$root/$id" ;;
+          *) echo "fake runc: $cmd not supported" >&2; exit 1 ;;
+        esac
+        """);
+    Files.setPosixFilePermissions(runc, java.nio.file.attribute.PosixFilePermissions.fromString(
+        "rwx------"));
+    return runc;
   }
 }

@@ -90,112 +90,248 @@ public final class Libc {
       CAPTURE_LAYOUT.varHandle(PathElement.groupElement("errno"));
   private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-  private static final MethodHandle GETPID = plain("getpid", FunctionDescriptor.of(JAVA_INT));
-  private static final MethodHandle GETUID = plain("getuid", FunctionDescriptor.of(JAVA_INT));
-  private static final MethodHandle GETEUID = plain("geteuid", FunctionDescriptor.of(JAVA_INT));
-  private static final MethodHandle GETGID = plain("getgid", FunctionDescriptor.of(JAVA_INT));
-  private static final MethodHandle GETEGID = plain("getegid", FunctionDescriptor.of(JAVA_INT));
-  private static final MethodHandle STRERROR =
-      plain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-  private static final MethodHandle KILL =
-      errno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle PRCTL =
-      errno(
-          "prctl",
-          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-          Linker.Option.firstVariadicArg(1));
-  private static final MethodHandle WAITID =
-      errno("waitid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle SYSCALL2 =
-      errno(
-          "syscall",
-          FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-          Linker.Option.firstVariadicArg(1));
-  private static final MethodHandle SETSID = errno("setsid", FunctionDescriptor.of(JAVA_INT));
-  private static final MethodHandle MKFIFO =
-      errno("mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle OPENPTY =
-      errno(
-          "openpty",
-          FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-  private static final MethodHandle IOCTL_PTR =
-      errno(
-          "ioctl",
-          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
-          Linker.Option.firstVariadicArg(2));
-  private static final MethodHandle FCNTL =
-      errno(
-          "fcntl",
-          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
-          Linker.Option.firstVariadicArg(2));
-  private static final MethodHandle OPEN =
-      errno(
-          "open",
-          FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-          Linker.Option.firstVariadicArg(2));
-  private static final MethodHandle CLOSE =
-      errno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  private static final MethodHandle DUP2 =
-      errno("dup2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle PIPE2 =
-      errno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle READ =
-      errno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-  private static final MethodHandle WRITE =
-      errno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-  private static final MethodHandle SPLICE =
-      errno("splice", FunctionDescriptor.of(
-          JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-  private static final MethodHandle SOCKET =
-      errno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle BIND =
-      errno("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle CONNECT =
-      errno("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle LISTEN =
-      errno("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle ACCEPT4 =
-      errno("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-  private static final MethodHandle RECVMSG =
-      errno("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle POSIX_SPAWN =
-      plain(
-          "posix_spawn",
-          FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-  private static final MethodHandle FA_INIT =
-      plain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle FA_DESTROY =
-      plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle FA_ADDDUP2 =
-      plain(
-          "posix_spawn_file_actions_adddup2",
-          FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-  private static final MethodHandle FA_ADDOPEN =
-      plain(
-          "posix_spawn_file_actions_addopen",
-          FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-  private static final MethodHandle FA_ADDCHDIR =
-      optional(
-          "posix_spawn_file_actions_addchdir_np",
-          FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle FA_ADDCLOSEFROM =
-      optional(
-          "posix_spawn_file_actions_addclosefrom_np",
-          FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle ATTR_INIT =
-      plain("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle ATTR_DESTROY =
-      plain("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle ATTR_SETFLAGS =
-      plain("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-  private static final MethodHandle ATTR_SETSIGMASK =
-      plain("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle ATTR_SETSIGDEFAULT =
-      plain("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle SIGEMPTYSET =
-      plain("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle SIGFILLSET =
-      plain("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  // One holder class per function: a downcall handle is linked when its function is first
+  // called, not all at class initialisation. Linking spins classes at run time that the AOT
+  // cache cannot hold (a few ms each), and `start` and the daemon each need only a few.
+
+  private static final class Getpid {
+    static final MethodHandle H =
+        plain("getpid", FunctionDescriptor.of(JAVA_INT));
+  }
+
+  private static final class Getuid {
+    static final MethodHandle H =
+        plain("getuid", FunctionDescriptor.of(JAVA_INT));
+  }
+
+  private static final class Geteuid {
+    static final MethodHandle H =
+        plain("geteuid", FunctionDescriptor.of(JAVA_INT));
+  }
+
+  private static final class Getgid {
+    static final MethodHandle H =
+        plain("getgid", FunctionDescriptor.of(JAVA_INT));
+  }
+
+  private static final class Getegid {
+    static final MethodHandle H =
+        plain("getegid", FunctionDescriptor.of(JAVA_INT));
+  }
+
+  private static final class Strerror {
+    static final MethodHandle H =
+        plain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+  }
+
+  private static final class Kill {
+    static final MethodHandle H =
+        errno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  }
+
+  private static final class Prctl {
+    static final MethodHandle H =
+        errno(
+            "prctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1));
+  }
+
+  private static final class Waitid {
+    static final MethodHandle H =
+        errno("waitid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  }
+
+  private static final class Syscall2 {
+    static final MethodHandle H =
+        errno(
+            "syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1));
+  }
+
+  private static final class Setsid {
+    static final MethodHandle H =
+        errno("setsid", FunctionDescriptor.of(JAVA_INT));
+  }
+
+  private static final class Mkfifo {
+    static final MethodHandle H =
+        errno("mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  }
+
+  private static final class Openpty {
+    static final MethodHandle H =
+        errno(
+            "openpty",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+  }
+
+  private static final class IoctlPtr {
+    static final MethodHandle H =
+        errno(
+            "ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+            Linker.Option.firstVariadicArg(2));
+  }
+
+  private static final class Fcntl {
+    static final MethodHandle H =
+        errno(
+            "fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
+            Linker.Option.firstVariadicArg(2));
+  }
+
+  private static final class Open {
+    static final MethodHandle H =
+        errno(
+            "open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
+  }
+
+  private static final class Close {
+    static final MethodHandle H =
+        errno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  }
+
+  private static final class Dup2 {
+    static final MethodHandle H =
+        errno("dup2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  }
+
+  private static final class Pipe2 {
+    static final MethodHandle H =
+        errno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  }
+
+  private static final class Read {
+    static final MethodHandle H =
+        errno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  }
+
+  private static final class Write {
+    static final MethodHandle H =
+        errno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  }
+
+  private static final class Splice {
+    static final MethodHandle H =
+        errno("splice", FunctionDescriptor.of(
+            JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+  }
+
+  private static final class Socket {
+    static final MethodHandle H =
+        errno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+  }
+
+  private static final class Bind {
+    static final MethodHandle H =
+        errno("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  }
+
+  private static final class Connect {
+    static final MethodHandle H =
+        errno("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  }
+
+  private static final class Listen {
+    static final MethodHandle H =
+        errno("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  }
+
+  private static final class Accept4 {
+    static final MethodHandle H =
+        errno("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+  }
+
+  private static final class Recvmsg {
+    static final MethodHandle H =
+        errno("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+  }
+
+  private static final class PosixSpawn {
+    static final MethodHandle H =
+        plain(
+            "posix_spawn",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+  }
+
+  private static final class FaInit {
+    static final MethodHandle H =
+        plain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  }
+
+  private static final class FaDestroy {
+    static final MethodHandle H =
+        plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  }
+
+  private static final class FaAdddup2 {
+    static final MethodHandle H =
+        plain(
+            "posix_spawn_file_actions_adddup2",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+  }
+
+  private static final class FaAddopen {
+    static final MethodHandle H =
+        plain(
+            "posix_spawn_file_actions_addopen",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+  }
+
+  private static final class FaAddchdir {
+    static final MethodHandle H =
+        optional(
+            "posix_spawn_file_actions_addchdir_np",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  }
+
+  private static final class FaAddclosefrom {
+    static final MethodHandle H =
+        optional(
+            "posix_spawn_file_actions_addclosefrom_np",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  }
+
+  private static final class AttrInit {
+    static final MethodHandle H =
+        plain("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  }
+
+  private static final class AttrDestroy {
+    static final MethodHandle H =
+        plain("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  }
+
+  private static final class AttrSetflags {
+    static final MethodHandle H =
+        plain("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+  }
+
+  private static final class AttrSetsigmask {
+    static final MethodHandle H =
+        plain("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  }
+
+  private static final class AttrSetsigdefault {
+    static final MethodHandle H =
+        plain("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  }
+
+  private static final class Sigemptyset {
+    static final MethodHandle H =
+        plain("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  }
+
+  private static final class Sigfillset {
+    static final MethodHandle H =
+        plain("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  }
+
 
   /** Generous sizes for glibc's opaque spawn structures (80 and 336 bytes on x86_64). */
   private static final long SPAWN_STRUCT_SIZE = 1024;
@@ -248,7 +384,7 @@ public final class Libc {
 
   public static int getpid() {
     try {
-      return (int) GETPID.invokeExact();
+      return (int) Getpid.H.invokeExact();
     } catch (Throwable t) {
       throw rethrow(t);
     }
@@ -256,7 +392,7 @@ public final class Libc {
 
   public static int getuid() {
     try {
-      return (int) GETUID.invokeExact();
+      return (int) Getuid.H.invokeExact();
     } catch (Throwable t) {
       throw rethrow(t);
     }
@@ -264,7 +400,7 @@ public final class Libc {
 
   public static int geteuid() {
     try {
-      return (int) GETEUID.invokeExact();
+      return (int) Geteuid.H.invokeExact();
     } catch (Throwable t) {
       throw rethrow(t);
     }
@@ -272,7 +408,7 @@ public final class Libc {
 
   public static int getgid() {
     try {
-      return (int) GETGID.invokeExact();
+      return (int) Getgid.H.invokeExact();
     } catch (Throwable t) {
       throw rethrow(t);
     }
@@ -280,7 +416,7 @@ public final class Libc {
 
   public static int getegid() {
     try {
-      return (int) GETEGID.invokeExact();
+      return (int) Getegid.H.invokeExact();
     } catch (Throwable t) {
       throw rethrow(t);
     }
@@ -288,7 +424,7 @@ public final class Libc {
 
   static String strerror(int errno) {
     try {
-      MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+      MemorySegment s = (MemorySegment) Strerror.H.invokeExact(errno);
       return s.reinterpret(256).getString(0);
     } catch (Throwable t) {
       throw rethrow(t);
@@ -301,7 +437,7 @@ public final class Libc {
   public static void kill(int pid, int sig) throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      int rc = (int) KILL.invokeExact(cap, pid, sig);
+      int rc = (int) Kill.H.invokeExact(cap, pid, sig);
       if (rc != 0) {
         throw new ErrnoException("kill(" + pid + ", " + sig + ")", errnoOf(cap));
       }
@@ -339,7 +475,7 @@ public final class Libc {
   private static void prctl(int option, long arg, String what) throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      int rc = (int) PRCTL.invokeExact(cap, option, arg, 0L, 0L, 0L);
+      int rc = (int) Prctl.H.invokeExact(cap, option, arg, 0L, 0L, 0L);
       if (rc != 0) {
         throw new ErrnoException(what, errnoOf(cap));
       }
@@ -354,7 +490,7 @@ public final class Libc {
   public static int pidfdOpen(int pid) throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      long rc = (long) SYSCALL2.invokeExact(cap, SYS_PIDFD_OPEN, (long) pid, 0L);
+      long rc = (long) Syscall2.H.invokeExact(cap, SYS_PIDFD_OPEN, (long) pid, 0L);
       if (rc < 0) {
         throw new ErrnoException("pidfd_open(" + pid + ")", errnoOf(cap));
       }
@@ -384,7 +520,7 @@ public final class Libc {
       MemorySegment info = arena.allocate(SIGINFO_SIZE, 8);
       while (true) {
         info.fill((byte) 0);
-        int rc = (int) WAITID.invokeExact(cap, idtype, id, info, options);
+        int rc = (int) Waitid.H.invokeExact(cap, idtype, id, info, options);
         if (rc != 0) {
           int err = errnoOf(cap);
           if (err == Errno.EINTR) {
@@ -410,7 +546,7 @@ public final class Libc {
   public static int setsid() throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      int rc = (int) SETSID.invokeExact(cap);
+      int rc = (int) Setsid.H.invokeExact(cap);
       if (rc < 0) {
         throw new ErrnoException("setsid()", errnoOf(cap));
       }
@@ -446,8 +582,8 @@ public final class Libc {
       MemorySegment attr = arena.allocate(SPAWN_STRUCT_SIZE, 16);
       MemorySegment empty = arena.allocate(SPAWN_STRUCT_SIZE, 16);
       MemorySegment all = arena.allocate(SPAWN_STRUCT_SIZE, 16);
-      checkZero((int) FA_INIT.invokeExact(fa), "posix_spawn_file_actions_init");
-      checkZero((int) ATTR_INIT.invokeExact(attr), "posix_spawnattr_init");
+      checkZero((int) FaInit.H.invokeExact(fa), "posix_spawn_file_actions_init");
+      checkZero((int) AttrInit.H.invokeExact(attr), "posix_spawnattr_init");
       try {
         MemorySegment devNull = arena.allocateFrom("/dev/null");
         int maxFd = 2;
@@ -455,38 +591,39 @@ public final class Libc {
           if (!options.dupFds().containsKey(childFd)) {
             int flags = childFd == 0 ? O_RDONLY : O_WRONLY;
             checkZero(
-                (int) FA_ADDOPEN.invokeExact(fa, childFd, devNull, flags, 0),
+                (int) FaAddopen.H.invokeExact(fa, childFd, devNull, flags, 0),
                 "posix_spawn_file_actions_addopen");
           }
         }
         for (Map.Entry<Integer, Integer> e : options.dupFds().entrySet()) {
           checkZero(
-              (int) FA_ADDDUP2.invokeExact(fa, (int) e.getValue(), (int) e.getKey()),
+              (int) FaAdddup2.H.invokeExact(fa, (int) e.getValue(), (int) e.getKey()),
               "posix_spawn_file_actions_adddup2");
           maxFd = Math.max(maxFd, e.getKey());
         }
-        if (FA_ADDCLOSEFROM != null) {
+        if (FaAddclosefrom.H != null) {
           checkZero(
-              (int) FA_ADDCLOSEFROM.invokeExact(fa, maxFd + 1),
+              (int) FaAddclosefrom.H.invokeExact(fa, maxFd + 1),
               "posix_spawn_file_actions_addclosefrom_np");
         }
         if (options.cwd() != null) {
-          if (FA_ADDCHDIR == null) {
+          if (FaAddchdir.H == null) {
             throw new ErrnoException("posix_spawn_file_actions_addchdir_np", Errno.ENOSYS);
           }
           checkZero(
-              (int) FA_ADDCHDIR.invokeExact(fa, arena.allocateFrom(options.cwd().toString())),
+              (int) FaAddchdir.H.invokeExact(fa, arena.allocateFrom(options.cwd().toString())),
               "posix_spawn_file_actions_addchdir_np");
         }
-        checkZero((int) SIGEMPTYSET.invokeExact(empty), "sigemptyset");
-        checkZero((int) SIGFILLSET.invokeExact(all), "sigfillset");
-        checkZero((int) ATTR_SETSIGMASK.invokeExact(attr, empty), "posix_spawnattr_setsigmask");
-        checkZero((int) ATTR_SETSIGDEFAULT.invokeExact(attr, all), "posix_spawnattr_setsigdefault");
+        checkZero((int) Sigemptyset.H.invokeExact(empty), "sigemptyset");
+        checkZero((int) Sigfillset.H.invokeExact(all), "sigfillset");
+        checkZero((int) AttrSetsigmask.H.invokeExact(attr, empty), "posix_spawnattr_setsigmask");
+        checkZero(
+            (int) AttrSetsigdefault.H.invokeExact(attr, all), "posix_spawnattr_setsigdefault");
         short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
         if (options.newSession()) {
           flags |= POSIX_SPAWN_SETSID;
         }
-        checkZero((int) ATTR_SETFLAGS.invokeExact(attr, flags), "posix_spawnattr_setflags");
+        checkZero((int) AttrSetflags.H.invokeExact(attr, flags), "posix_spawnattr_setflags");
 
         MemorySegment argvArr = stringArray(arena, argv);
         MemorySegment envArr =
@@ -496,15 +633,15 @@ public final class Libc {
         MemorySegment pid = arena.allocate(JAVA_INT);
         int rc =
             (int)
-                POSIX_SPAWN.invokeExact(
+                PosixSpawn.H.invokeExact(
                     pid, arena.allocateFrom(argv.get(0)), fa, attr, argvArr, envArr);
         if (rc != 0) {
           throw new ErrnoException("posix_spawn(" + argv.get(0) + ")", rc);
         }
         return pid.get(JAVA_INT, 0);
       } finally {
-        int ignored = (int) FA_DESTROY.invokeExact(fa);
-        ignored = (int) ATTR_DESTROY.invokeExact(attr);
+        int ignored = (int) FaDestroy.H.invokeExact(fa);
+        ignored = (int) AttrDestroy.H.invokeExact(attr);
       }
     } catch (ErrnoException e) {
       throw e;
@@ -534,7 +671,7 @@ public final class Libc {
   public static void mkfifo(Path path, int mode) throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      int rc = (int) MKFIFO.invokeExact(cap, arena.allocateFrom(path.toString()), mode);
+      int rc = (int) Mkfifo.H.invokeExact(cap, arena.allocateFrom(path.toString()), mode);
       if (rc != 0) {
         throw new ErrnoException("mkfifo(" + path + ")", errnoOf(cap));
       }
@@ -549,7 +686,7 @@ public final class Libc {
   public static int open(Path path, int flags, int mode) throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      int fd = (int) OPEN.invokeExact(cap, arena.allocateFrom(path.toString()), flags, mode);
+      int fd = (int) Open.H.invokeExact(cap, arena.allocateFrom(path.toString()), flags, mode);
       if (fd < 0) {
         throw new ErrnoException("open(" + path + ")", errnoOf(cap));
       }
@@ -564,7 +701,7 @@ public final class Libc {
   public static void close(int fd) throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      if ((int) CLOSE.invokeExact(cap, fd) != 0) {
+      if ((int) Close.H.invokeExact(cap, fd) != 0) {
         throw new ErrnoException("close(" + fd + ")", errnoOf(cap));
       }
     } catch (ErrnoException e) {
@@ -588,7 +725,7 @@ public final class Libc {
   public static void dup2(int oldFd, int newFd) throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      if ((int) DUP2.invokeExact(cap, oldFd, newFd) < 0) {
+      if ((int) Dup2.H.invokeExact(cap, oldFd, newFd) < 0) {
         throw new ErrnoException("dup2(" + oldFd + ", " + newFd + ")", errnoOf(cap));
       }
     } catch (ErrnoException e) {
@@ -602,7 +739,7 @@ public final class Libc {
   public static int dup(int fd) throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      int copy = (int) FCNTL.invokeExact(cap, fd, F_DUPFD_CLOEXEC, 0L);
+      int copy = (int) Fcntl.H.invokeExact(cap, fd, F_DUPFD_CLOEXEC, 0L);
       if (copy < 0) {
         throw new ErrnoException("fcntl(" + fd + ", F_DUPFD_CLOEXEC)", errnoOf(cap));
       }
@@ -619,7 +756,7 @@ public final class Libc {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
       MemorySegment fds = arena.allocate(JAVA_INT, 2);
-      if ((int) PIPE2.invokeExact(cap, fds, O_CLOEXEC) != 0) {
+      if ((int) Pipe2.H.invokeExact(cap, fds, O_CLOEXEC) != 0) {
         throw new ErrnoException("pipe2()", errnoOf(cap));
       }
       return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
@@ -634,12 +771,12 @@ public final class Libc {
   public static void setNonBlocking(int fd, boolean on) throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      int flags = (int) FCNTL.invokeExact(cap, fd, F_GETFL, 0L);
+      int flags = (int) Fcntl.H.invokeExact(cap, fd, F_GETFL, 0L);
       if (flags < 0) {
         throw new ErrnoException("fcntl(" + fd + ", F_GETFL)", errnoOf(cap));
       }
       int wanted = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
-      if ((int) FCNTL.invokeExact(cap, fd, F_SETFL, (long) wanted) < 0) {
+      if ((int) Fcntl.H.invokeExact(cap, fd, F_SETFL, (long) wanted) < 0) {
         throw new ErrnoException("fcntl(" + fd + ", F_SETFL)", errnoOf(cap));
       }
     } catch (ErrnoException e) {
@@ -658,7 +795,7 @@ public final class Libc {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
       while (true) {
-        long n = (long) READ.invokeExact(cap, fd, buffer, length);
+        long n = (long) Read.H.invokeExact(cap, fd, buffer, length);
         if (n >= 0) {
           return (int) n;
         }
@@ -693,7 +830,7 @@ public final class Libc {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
       while (true) {
         long n =
-            (long) SPLICE.invokeExact(
+            (long) Splice.H.invokeExact(
                 cap, in, MemorySegment.NULL, out, MemorySegment.NULL, length, flags);
         if (n >= 0) {
           return n;
@@ -716,7 +853,7 @@ public final class Libc {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
       long off = 0;
       while (off < length) {
-        long n = (long) WRITE.invokeExact(cap, fd, buffer.asSlice(off), length - off);
+        long n = (long) Write.H.invokeExact(cap, fd, buffer.asSlice(off), length - off);
         if (n < 0) {
           int err = errnoOf(cap);
           if (err == Errno.EINTR) {
@@ -749,7 +886,9 @@ public final class Libc {
       MemorySegment slave = arena.allocate(JAVA_INT);
       MemorySegment ws = size == null ? MemorySegment.NULL : winsize(arena, size);
       int rc =
-          (int) OPENPTY.invokeExact(cap, master, slave, MemorySegment.NULL, MemorySegment.NULL, ws);
+          (int)
+              Openpty.H.invokeExact(
+                  cap, master, slave, MemorySegment.NULL, MemorySegment.NULL, ws);
       if (rc != 0) {
         throw new ErrnoException("openpty()", errnoOf(cap));
       }
@@ -772,7 +911,7 @@ public final class Libc {
   public static void setWinsize(int fd, Winsize size) throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      if ((int) IOCTL_PTR.invokeExact(cap, fd, TIOCSWINSZ, winsize(arena, size)) != 0) {
+      if ((int) IoctlPtr.H.invokeExact(cap, fd, TIOCSWINSZ, winsize(arena, size)) != 0) {
         throw new ErrnoException("ioctl(" + fd + ", TIOCSWINSZ)", errnoOf(cap));
       }
     } catch (ErrnoException e) {
@@ -787,7 +926,7 @@ public final class Libc {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
       MemorySegment ws = arena.allocate(8, 2);
-      if ((int) IOCTL_PTR.invokeExact(cap, fd, TIOCGWINSZ, ws) != 0) {
+      if ((int) IoctlPtr.H.invokeExact(cap, fd, TIOCGWINSZ, ws) != 0) {
         throw new ErrnoException("ioctl(" + fd + ", TIOCGWINSZ)", errnoOf(cap));
       }
       return new Winsize(
@@ -818,7 +957,7 @@ public final class Libc {
   private static int socket() throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      int fd = (int) SOCKET.invokeExact(cap, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      int fd = (int) Socket.H.invokeExact(cap, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
       if (fd < 0) {
         throw new ErrnoException("socket(AF_UNIX)", errnoOf(cap));
       }
@@ -840,10 +979,10 @@ public final class Libc {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
       MemorySegment sa = sockaddr(arena, path);
-      if ((int) BIND.invokeExact(cap, fd, sa, (int) sa.byteSize()) != 0) {
+      if ((int) Bind.H.invokeExact(cap, fd, sa, (int) sa.byteSize()) != 0) {
         throw new ErrnoException("bind(" + path + ")", errnoOf(cap));
       }
-      if ((int) LISTEN.invokeExact(cap, fd, backlog) != 0) {
+      if ((int) Listen.H.invokeExact(cap, fd, backlog) != 0) {
         throw new ErrnoException("listen(" + path + ")", errnoOf(cap));
       }
       return fd;
@@ -862,7 +1001,7 @@ public final class Libc {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
       MemorySegment sa = sockaddr(arena, path);
-      if ((int) CONNECT.invokeExact(cap, fd, sa, (int) sa.byteSize()) != 0) {
+      if ((int) Connect.H.invokeExact(cap, fd, sa, (int) sa.byteSize()) != 0) {
         throw new ErrnoException("connect(" + path + ")", errnoOf(cap));
       }
       return fd;
@@ -882,7 +1021,7 @@ public final class Libc {
       while (true) {
         int fd =
             (int)
-                ACCEPT4.invokeExact(
+                Accept4.H.invokeExact(
                     cap, listenFd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
           return fd;
@@ -920,7 +1059,7 @@ public final class Libc {
       msg.set(JAVA_LONG, 40, controlLen);
       long n;
       do {
-        n = (long) RECVMSG.invokeExact(cap, sockFd, msg, MSG_CMSG_CLOEXEC);
+        n = (long) Recvmsg.H.invokeExact(cap, sockFd, msg, MSG_CMSG_CLOEXEC);
       } while (n < 0 && errnoOf(cap) == Errno.EINTR);
       if (n < 0) {
         throw new ErrnoException("recvmsg(" + sockFd + ")", errnoOf(cap));
