@@ -181,11 +181,13 @@ public final class TtrpcServerBuilder {
 
   /**
    * Runs listeners and connections on {@code group}, which the application owns: the server never
-   * shuts it down, and it must outlive the server. It must be a Netty {@code
-   * MultiThreadIoEventLoopGroup} with the epoll I/O handler (or the NIO one, which cannot serve
-   * inherited descriptors or abstract addresses and knows no peer credentials). Without one,
-   * clients and servers share one group of daemon threads, created when the first of them starts
-   * and shut down when the last one has terminated.
+   * shuts it down, and it must outlive the server. Should it stop first all the same, the server
+   * ends the calls of its connections and terminates; with the epoll handler it also closes the
+   * sockets the stopped loops left open, so that clients see the connection end. It must be a
+   * Netty {@code MultiThreadIoEventLoopGroup} with the epoll I/O handler (or the NIO one, which
+   * cannot serve inherited descriptors or abstract addresses and knows no peer credentials).
+   * Without one, clients and servers share one group of daemon threads, created when the first of
+   * them starts and shut down when the last one has terminated.
    *
    * @param group the application's event loop group, not null
    * @return this builder

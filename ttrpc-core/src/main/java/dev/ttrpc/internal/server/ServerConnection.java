@@ -20,9 +20,13 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import io.netty.util.internal.PlatformDependent;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -63,6 +67,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
   private final Writability writability;
   /** Set on the event loop when the channel closes, before the queue is emptied one last time. */
   private volatile boolean closed;
+  /** Claimed by whichever ends the connection: channelInactive, or the loop's termination. */
+  private final AtomicBoolean endHandled = new AtomicBoolean();
+  private final GenericFutureListener<Future<Object>> onLoopTerminated = f -> onLoopGone();
 
   // Confined to the event loop.
   private final IntObjectHashMap<ServerStream> streams = new IntObjectHashMap<>();
@@ -87,6 +94,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     this.memoryBudget = server.connectionMemoryBudget();
     this.readGate = readGate;
     this.writability = new Writability(channel);
+    // An application's group stopped with no quiet period can end a loop without closing the
+    // channels it serves, so channelInactive never runs: the termination callback ends the
+    // connection instead (the loop, the queue's only consumer, is gone by then).
+    channel.eventLoop().terminationFuture().addListener(onLoopTerminated);
   }
 
   /** Pauses this connection's reads while a stream's reader is behind or the peer is not reading. */
@@ -494,6 +505,38 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    // A long-lived loop must not keep a listener per connection it ever served.
+    channel.eventLoop().terminationFuture().removeListener(onLoopTerminated);
+    end();
+  }
+
+  /**
+   * The connection's loop has terminated without channelInactive: ends the connection as
+   * channelInactive would, and closes the socket, which the dead loop can no longer close, so
+   * that the peer sees the end instead of waiting forever for answers.
+   */
+  private void onLoopGone() {
+    if (!end()) {
+      return;
+    }
+    if (channel instanceof EpollDomainSocketChannel) {
+      try {
+        ((EpollDomainSocketChannel) channel).fd().close();
+      } catch (IOException e) {
+        log.debug("ttrpc: closing the socket of a connection whose event loop ended", e);
+      }
+    }
+    server.connectionGone(this);
+  }
+
+  /**
+   * Fails what the connection still holds; once only, on the loop or after it has terminated.
+   * Returns whether this call did it.
+   */
+  private boolean end() {
+    if (!endHandled.compareAndSet(false, true)) {
+      return false;
+    }
     closed = true;
     writability.signalAll();
     List<ServerStream> live = new ArrayList<>(streams.values());
@@ -504,6 +547,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
       s.onAbandoned();
     }
     releaseQueued();
+    return true;
   }
 
   @Override

@@ -15,6 +15,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -167,10 +170,29 @@ public final class ServerImpl implements TtrpcServer {
     }
     Channel listener = future.channel();
     listeners.add(listener);
+    // An application's group stopped with no quiet period can end the loop without closing the
+    // listening socket: then the close listener never runs, and the socket is closed here, since
+    // the dead loop cannot.
+    GenericFutureListener<Future<Object>> onLoopTerminated =
+        f -> {
+          if (listeners.remove(listener)) {
+            if (listener instanceof EpollServerDomainSocketChannel) {
+              try {
+                ((EpollServerDomainSocketChannel) listener).fd().close();
+              } catch (IOException e) {
+                log.debug("ttrpc: closing a listening socket whose event loop ended", e);
+              }
+            }
+            maybeTerminate();
+          }
+        };
+    listener.eventLoop().terminationFuture().addListener(onLoopTerminated);
     listener
         .closeFuture()
         .addListener(
             f -> {
+              // A long-lived loop must not keep a listener per socket it ever served.
+              listener.eventLoop().terminationFuture().removeListener(onLoopTerminated);
               listeners.remove(listener);
               maybeTerminate();
             });
@@ -256,6 +278,15 @@ public final class ServerImpl implements TtrpcServer {
     for (ServerConnection c : connections) {
       c.channel().close();
     }
+    maybeTerminate();
+  }
+
+  /**
+   * Called when {@code connection}'s event loop ended without closing its channel (so the close
+   * listener never runs): the server stops waiting for it.
+   */
+  void connectionGone(ServerConnection connection) {
+    connections.remove(connection);
     maybeTerminate();
   }
 
