@@ -79,6 +79,9 @@ public final class ShimConformance {
       1 if not, 2 on a usage error, 3 if the checklist cannot run on this machine.
       """;
 
+  private static final String QUIET_BOOTSTRAP =
+      "org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap";
+
   private final PrintStream out;
   private final PrintStream err;
 
@@ -88,6 +91,11 @@ public final class ShimConformance {
   }
 
   public static void main(String[] args) {
+    // gRPC's Netty asks for SO_KEEPALIVE on the CRI's Unix socket, which has none: a warning per
+    // connection that says nothing about the shims.
+    if (System.getProperty(QUIET_BOOTSTRAP) == null) {
+      System.setProperty(QUIET_BOOTSTRAP, "error");
+    }
     int status = new ShimConformance(System.out, System.err).run(args);
     System.out.flush();
     System.exit(status);

@@ -5,37 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ttrpc.conformance.cri.api.CriApi.ContainerConfig;
 import dev.ttrpc.conformance.cri.api.CriApi.ContainerFilter;
-import dev.ttrpc.conformance.cri.api.CriApi.ContainerMetadata;
 import dev.ttrpc.conformance.cri.api.CriApi.ContainerState;
 import dev.ttrpc.conformance.cri.api.CriApi.ContainerStats;
 import dev.ttrpc.conformance.cri.api.CriApi.ContainerStatsFilter;
 import dev.ttrpc.conformance.cri.api.CriApi.ContainerStatsRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ContainerStatus;
-import dev.ttrpc.conformance.cri.api.CriApi.ContainerStatusRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ContainerStatusResponse;
-import dev.ttrpc.conformance.cri.api.CriApi.CreateContainerRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ExecRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ExecSyncRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ExecSyncResponse;
-import dev.ttrpc.conformance.cri.api.CriApi.ImageSpec;
 import dev.ttrpc.conformance.cri.api.CriApi.LinuxContainerResources;
-import dev.ttrpc.conformance.cri.api.CriApi.LinuxPodSandboxConfig;
-import dev.ttrpc.conformance.cri.api.CriApi.LinuxSandboxSecurityContext;
 import dev.ttrpc.conformance.cri.api.CriApi.ListContainerStatsRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ListContainersRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ListPodSandboxRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.NamespaceMode;
-import dev.ttrpc.conformance.cri.api.CriApi.NamespaceOption;
 import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxConfig;
 import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxFilter;
-import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxMetadata;
 import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxState;
 import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxStats;
 import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxStatsRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxStatus;
-import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxStatusRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.RemoveContainerRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.RemovePodSandboxRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ReopenContainerLogRequest;
@@ -53,17 +43,12 @@ import dev.ttrpc.conformance.shim.Target;
 import dev.ttrpc.conformance.support.Procs;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -92,10 +77,6 @@ class CriPodScenarioTest {
 
   private static final StepTimes TIMES = new StepTimes();
   private static final Duration WAIT = Duration.ofSeconds(30);
-  /** {@code <RFC 3339 time> <stream> <P|F> <content>}, one CRI log entry. */
-  private static final Pattern LOG_LINE =
-      Pattern.compile("^(\\S+) (stdout|stderr) ([PF]) (.*)$");
-  private static final Pattern INFO_PID = Pattern.compile("\"pid\":\\s*(\\d+)");
 
   /** A runtime handler of the CRI configuration. */
   enum Handler {
