@@ -125,7 +125,8 @@ public final class CriClient implements AutoCloseable {
       }
       if (!h.optionsToml().isBlank()) {
         toml.append("      [").append(runtime).append(".options]\n");
-        h.optionsToml().lines().forEach(l -> toml.append("        ").append(l.strip()).append('\n'));
+        h.optionsToml().lines()
+            .forEach(l -> toml.append("        ").append(l.strip()).append('\n'));
       }
     }
     return toml.toString();
@@ -236,7 +237,8 @@ public final class CriClient implements AutoCloseable {
       try {
         List<RuntimeCondition> conditions =
             runtime().status(StatusRequest.getDefaultInstance()).getStatus().getConditionsList();
-        if (conditions.stream().anyMatch(c -> c.getType().equals("RuntimeReady") && c.getStatus())) {
+        if (conditions.stream()
+            .anyMatch(c -> c.getType().equals("RuntimeReady") && c.getStatus())) {
           return;
         }
         last = conditions.toString();
