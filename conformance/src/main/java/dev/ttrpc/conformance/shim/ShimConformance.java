@@ -269,6 +269,14 @@ public final class ShimConformance {
       if (options.cri()) {
         all.addAll(CriScenarios.scenarios());
       }
+      if (!options.cri()) {
+        for (String selector : options.only()) {
+          if (CriScenarios.scenarios().stream().anyMatch(sc -> sc.name().equals(selector)
+              || sc.id().equals(selector) || sc.group().equals(selector))) {
+            throw new UsageException("--only " + selector + ": the CRI scenarios need --cri");
+          }
+        }
+      }
       scenarios = options.only().isEmpty() ? List.copyOf(all) : select(all, options.only());
       if (options.list()) {
         for (Scenario s : scenarios) {

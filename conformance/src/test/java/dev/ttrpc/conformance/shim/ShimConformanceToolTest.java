@@ -118,7 +118,7 @@ class ShimConformanceToolTest {
         cri::describe);
     // The CRI scenarios are only selectable with --cri.
     CommandResult noCri = tool(Map.of(), "--runtime", "io.containerd.runc.v2", "--only", "cri");
-    assertUsageError(noCri, "--only: no scenario or group 'cri'");
+    assertUsageError(noCri, "--only cri: the CRI scenarios need --cri");
   }
 
   /**
@@ -237,6 +237,31 @@ class ShimConformanceToolTest {
     Document junit = junit(report);
     assertSuite(junit, 0, "reference io.containerd.runc.v2", 3, 0, 0);
     assertSuite(junit, 1, "runtime " + shim, 3, 3, 0);
+    assertNothingLeft(r, List.of(shim.toString()));
+  }
+
+  @Test
+  void shimThatCannotStartFailsTheCriScenariosClearly() throws Exception {
+    requireContainerd();
+    Path shim = script("broken-shim", """
+        #!/bin/sh
+        echo "broken-shim: refusing to start on purpose" >&2
+        exit 1
+        """);
+    Path report = dir.resolve("report");
+    CommandResult r = tool(Map.of(), "--runtime", shim.toString(), "--cri",
+        "--only", "cri02", "--report", report.toString());
+    assertEquals(1, r.exitCode(), r::describe);
+    assertRow(r, "cri01-run-pod-sandbox", "PASS", "FAIL");
+    assertRow(r, "cri02-create-start", "PASS", "FAIL");
+    assertTrue(r.stdout().contains("runtime failed: CRI runPodSandbox failed: UNKNOWN: failed to"
+        + " create containerd task: failed to start shim: start failed: broken-shim: refusing to"
+        + " start on purpose"), r::describe);
+    assertTrue(r.stdout().contains(
+        "runtime failed: no pod sandbox: cri01-run-pod-sandbox did not pass"), r::describe);
+    Document junit = junit(report);
+    assertSuite(junit, 0, "reference io.containerd.runc.v2", 2, 0, 0);
+    assertSuite(junit, 1, "runtime " + shim, 2, 2, 0);
     assertNothingLeft(r, List.of(shim.toString()));
   }
 
