@@ -46,7 +46,11 @@ public final class Checklist {
    * {@code script} for the terminal scenarios), or null if nothing.
    */
   public static String missingTool(Scenario scenario) {
-    return scenario.group().equals(TtyScenarios.GROUP) ? TtyScenarios.missingTool() : null;
+    return switch (scenario.group()) {
+      case TtyScenarios.GROUP -> TtyScenarios.missingTool();
+      case CriScenarios.GROUP -> CriScenarios.missingTool();
+      default -> null;
+    };
   }
 
   /**
@@ -57,7 +61,11 @@ public final class Checklist {
    * @throws IllegalArgumentException for a selector that names nothing, listing what exists
    */
   public static List<Scenario> select(List<String> selectors) {
-    List<Scenario> all = all();
+    return select(all(), selectors);
+  }
+
+  /** Like {@link #select(List)}, among the scenarios {@code all} (in running order). */
+  public static List<Scenario> select(List<Scenario> all, List<String> selectors) {
     Map<String, Scenario> byName = new LinkedHashMap<>();
     all.forEach(s -> byName.put(s.name(), s));
     Set<String> chosen = new LinkedHashSet<>();
@@ -68,7 +76,8 @@ public final class Checklist {
           .toList();
       if (matched.isEmpty()) {
         throw new IllegalArgumentException("no scenario or group '" + selector
-            + "'; groups: " + String.join(", ", groups()) + "; scenarios: "
+            + "'; groups: " + String.join(", ", all.stream().map(Scenario::group).distinct()
+                .toList()) + "; scenarios: "
             + String.join(", ", byName.keySet()));
       }
       matched.forEach(s -> addWithRequirements(s, byName, chosen));

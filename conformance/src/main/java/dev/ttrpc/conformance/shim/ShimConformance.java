@@ -2,6 +2,7 @@ package dev.ttrpc.conformance.shim;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.ttrpc.conformance.cri.CriClient;
 import dev.ttrpc.conformance.support.Commands;
 import dev.ttrpc.conformance.support.PrivateContainerd;
 import java.io.IOException;
@@ -18,13 +19,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code shim-conformance}: runs the ctr checklist against a containerd runtime v2 shim and
- * against a reference shim, side by side, in a private containerd, and reports where they differ.
+ * {@code shim-conformance}: runs the ctr checklist (and with {@code --cri} the CRI pod scenarios)
+ * against a containerd runtime v2 shim and against a reference shim, side by side, in a private
+ * containerd, and reports where they differ.
  *
  * <pre>
  * shim-conformance --runtime NAME|PATH [--reference NAME|PATH] [--containerd PATH] [--ctr PATH]
  *                  [--report DIR] [--only SCENARIO,...] [--runtime-annotation KEY=VALUE]...
- *                  [--without FEATURE,...] [--timeout DURATION] [--list]
+ *                  [--without FEATURE,...] [--timeout DURATION] [--cri] [--list]
  * </pre>
  *
  * <p>Exit status: 0 when every scenario the reference passes also passes on the runtime (a
@@ -47,8 +49,9 @@ public final class ShimConformance {
   private static final String USAGE = """
       usage: shim-conformance --runtime NAME|PATH [options]
 
-      Runs the ctr checklist (shim-contract §14) against a containerd runtime v2 shim and a
-      reference shim, side by side, in a private containerd (never the system one).
+      Runs the ctr checklist (shim-contract §14), and with --cri the CRI pod scenarios, against
+      a containerd runtime v2 shim and a reference shim, side by side, in a private containerd
+      (never the system one).
 
         --runtime NAME|PATH         the shim under test: a runtime name such as
                                     io.containerd.example.v2 (containerd-shim-example-v2 on PATH)
@@ -59,8 +62,8 @@ public final class ShimConformance {
         --report DIR                where report.md, report.html and junit.xml go
                                     (default ./shim-conformance-report)
         --only SELECTOR,...         scenarios to run: names (s03-run-detached), checklist numbers
-                                    (s03) or groups (run, detached, tty, failure); the earlier
-                                    steps a scenario builds on are added
+                                    (s03) or groups (run, detached, tty, failure, and cri with
+                                    --cri); the earlier steps a scenario builds on are added
         --runtime-annotation K=V    OCI annotation for every container of the runtime under test
                                     (repeatable), e.g. dev.ttrpc.minimal.backend=process
         --without FEATURE,...       features the runtime lacks: pause, metrics, oom, runc-errors,
@@ -68,11 +71,16 @@ public final class ShimConformance {
                                     depending on them relaxed
         --timeout DURATION          per-scenario timeout, e.g. 90s or 5m (default: 3m, 5m for
                                     the containerd restart)
+        --cri                       also run the CRI pod scenarios (group cri): a pod through
+                                    containerd's CRI plugin, one runtime handler per side
         --list                      print the scenarios and exit
 
       Exit status: 0 if every scenario the reference passes also passes on the runtime,
       1 if not, 2 on a usage error, 3 if the checklist cannot run on this machine.
       """;
+
+  private static final String QUIET_BOOTSTRAP =
+      "org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap";
 
   private final PrintStream out;
   private final PrintStream err;
@@ -83,6 +91,11 @@ public final class ShimConformance {
   }
 
   public static void main(String[] args) {
+    // gRPC's Netty asks for SO_KEEPALIVE on the CRI's Unix socket, which has none: a warning per
+    // connection that says nothing about the shims.
+    if (System.getProperty(QUIET_BOOTSTRAP) == null) {
+      System.setProperty(QUIET_BOOTSTRAP, "error");
+    }
     int status = new ShimConformance(System.out, System.err).run(args);
     System.out.flush();
     System.exit(status);
@@ -91,7 +104,7 @@ public final class ShimConformance {
   /** The parsed command line. */
   record Options(String runtime, String reference, String containerd, String ctr, Path report,
       List<String> only, Map<String, String> runtimeAnnotations, Set<Feature> without,
-      Duration timeout, boolean list) {}
+      Duration timeout, boolean cri, boolean list) {}
 
   /** A command-line mistake; its message is printed with the usage. */
   static final class UsageException extends Exception {
@@ -113,6 +126,7 @@ public final class ShimConformance {
     Set<Feature> without = EnumSet.noneOf(Feature.class);
     Duration timeout = null;
     boolean list = false;
+    boolean cri = false;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       String name = arg;
@@ -124,6 +138,7 @@ public final class ShimConformance {
       switch (name) {
         case "-h", "--help" -> throw new UsageException(null);
         case "--list" -> list = true;
+        case "--cri" -> cri = true;
         case "--runtime", "--reference", "--containerd", "--ctr", "--report", "--only",
             "--runtime-annotation", "--without", "--timeout" -> {
           if (value == null) {
@@ -169,7 +184,7 @@ public final class ShimConformance {
       throw new UsageException("--runtime is required");
     }
     return new Options(runtime, reference, containerd, ctr, report, only, annotations, without,
-        timeout, list);
+        timeout, cri, list);
   }
 
   private static List<String> splitList(String value) throws UsageException {
@@ -250,7 +265,19 @@ public final class ShimConformance {
     List<Scenario> scenarios;
     try {
       options = parse(args);
-      scenarios = options.only().isEmpty() ? Checklist.all() : select(options.only());
+      List<Scenario> all = new ArrayList<>(Checklist.all());
+      if (options.cri()) {
+        all.addAll(CriScenarios.scenarios());
+      }
+      if (!options.cri()) {
+        for (String selector : options.only()) {
+          if (CriScenarios.scenarios().stream().anyMatch(sc -> sc.name().equals(selector)
+              || sc.id().equals(selector) || sc.group().equals(selector))) {
+            throw new UsageException("--only " + selector + ": the CRI scenarios need --cri");
+          }
+        }
+      }
+      scenarios = options.only().isEmpty() ? List.copyOf(all) : select(all, options.only());
       if (options.list()) {
         for (Scenario s : scenarios) {
           out.printf("%-28s %-9s %s%n", s.name(), s.group(), s.summary());
@@ -290,8 +317,14 @@ public final class ShimConformance {
         }
       }
     }
-    PrivateContainerd containerd = PrivateContainerd.withShimDirs(shimDirs.toArray(Path[]::new))
+    PrivateContainerd plain = PrivateContainerd.withShimDirs(shimDirs.toArray(Path[]::new))
         .withBinaries(options.containerd(), options.ctr());
+    boolean criSelected = scenarios.stream().anyMatch(s -> s.group().equals(CriScenarios.GROUP));
+    // One CRI runtime handler per side, named after its target's label.
+    PrivateContainerd containerd = !criSelected ? plain : plain.withCri(CriClient.config(List.of(
+        new CriClient.Handler(ref.label(), ref.runtime(), "", List.of()),
+        new CriClient.Handler(rt.label(), rt.runtime(), "",
+            List.copyOf(rt.annotations().keySet())))));
     List<String> missing = new ArrayList<>(containerd.missingPrerequisites());
     scenarios.stream().map(Checklist::missingTool).filter(m -> m != null).distinct()
         .forEach(missing::add);
@@ -338,6 +371,7 @@ public final class ShimConformance {
         }
       }
     } finally {
+      CriClient.detach(containerd);
       stopQuietly(containerd);
       try {
         Runtime.getRuntime().removeShutdownHook(cleanup);
@@ -360,9 +394,10 @@ public final class ShimConformance {
     return report.regressions().isEmpty() ? EXIT_OK : EXIT_DIFFERENT;
   }
 
-  private static List<Scenario> select(List<String> only) throws UsageException {
+  private static List<Scenario> select(List<Scenario> all, List<String> only)
+      throws UsageException {
     try {
-      return Checklist.select(only);
+      return Checklist.select(all, only);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--only: " + e.getMessage());
     }

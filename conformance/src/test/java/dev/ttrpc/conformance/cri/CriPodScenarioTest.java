@@ -5,37 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ttrpc.conformance.cri.api.CriApi.ContainerConfig;
 import dev.ttrpc.conformance.cri.api.CriApi.ContainerFilter;
-import dev.ttrpc.conformance.cri.api.CriApi.ContainerMetadata;
 import dev.ttrpc.conformance.cri.api.CriApi.ContainerState;
 import dev.ttrpc.conformance.cri.api.CriApi.ContainerStats;
 import dev.ttrpc.conformance.cri.api.CriApi.ContainerStatsFilter;
 import dev.ttrpc.conformance.cri.api.CriApi.ContainerStatsRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ContainerStatus;
-import dev.ttrpc.conformance.cri.api.CriApi.ContainerStatusRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ContainerStatusResponse;
-import dev.ttrpc.conformance.cri.api.CriApi.CreateContainerRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ExecRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ExecSyncRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ExecSyncResponse;
-import dev.ttrpc.conformance.cri.api.CriApi.ImageSpec;
 import dev.ttrpc.conformance.cri.api.CriApi.LinuxContainerResources;
-import dev.ttrpc.conformance.cri.api.CriApi.LinuxPodSandboxConfig;
-import dev.ttrpc.conformance.cri.api.CriApi.LinuxSandboxSecurityContext;
 import dev.ttrpc.conformance.cri.api.CriApi.ListContainerStatsRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ListContainersRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ListPodSandboxRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.NamespaceMode;
-import dev.ttrpc.conformance.cri.api.CriApi.NamespaceOption;
 import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxConfig;
 import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxFilter;
-import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxMetadata;
 import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxState;
 import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxStats;
 import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxStatsRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxStatus;
-import dev.ttrpc.conformance.cri.api.CriApi.PodSandboxStatusRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.RemoveContainerRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.RemovePodSandboxRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.ReopenContainerLogRequest;
@@ -45,20 +35,20 @@ import dev.ttrpc.conformance.cri.api.CriApi.StopContainerRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.StopPodSandboxRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.UpdateContainerResourcesRequest;
 import dev.ttrpc.conformance.cri.api.CriApi.VersionRequest;
+import dev.ttrpc.conformance.shim.ChecklistRunner;
+import dev.ttrpc.conformance.shim.CriScenarios;
+import dev.ttrpc.conformance.shim.Scenario;
+import dev.ttrpc.conformance.shim.ScenarioResult;
+import dev.ttrpc.conformance.shim.Target;
 import dev.ttrpc.conformance.support.Procs;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -87,10 +77,6 @@ class CriPodScenarioTest {
 
   private static final StepTimes TIMES = new StepTimes();
   private static final Duration WAIT = Duration.ofSeconds(30);
-  /** {@code <RFC 3339 time> <stream> <P|F> <content>}, one CRI log entry. */
-  private static final Pattern LOG_LINE =
-      Pattern.compile("^(\\S+) (stdout|stderr) ([PF]) (.*)$");
-  private static final Pattern INFO_PID = Pattern.compile("\"pid\":\\s*(\\d+)");
 
   /** A runtime handler of the CRI configuration. */
   enum Handler {
@@ -108,7 +94,10 @@ class CriPodScenarioTest {
     }
   }
 
-  record LogEntry(OffsetDateTime time, String stream, String tag, String content) {}
+  /** The pod requests and parsing the shim-conformance CRI scenarios use too. */
+  private static CriApiCalls calls() {
+    return new CriApiCalls(cri.client(), WAIT);
+  }
 
   @AfterAll
   static void printTimes() {
@@ -311,66 +300,61 @@ class CriPodScenarioTest {
     Files.deleteIfExists(shimSocket);
   }
 
+  /**
+   * The scenarios of {@code shim-conformance --cri}, run as the tool runs them (same runner, same
+   * code), with each handler as the target: all pass, on the reference and on our shim.
+   */
+  @Order(3)
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Handler.class)
+  void shimConformanceCriScenariosPass(Handler handler) {
+    Target target = Target.full(handler.name, handler.runtimeType, java.util.Map.of());
+    ChecklistRunner runner = new ChecklistRunner(cri.containerd());
+    long runcCallsBefore = cri.runcCalls().lines().count();
+    List<String> failures = new ArrayList<>();
+    List<Scenario> scenarios = CriScenarios.scenarios();
+    for (Scenario scenario : scenarios) {
+      ScenarioResult result = runner.run(scenario, target);
+      if (result.status() != ScenarioResult.Status.PASS) {
+        failures.add(scenario.name() + ": " + result.status() + " " + result.reason()
+            + "\n" + String.join("\n", result.logLines()));
+      }
+    }
+    runner.finishGroup(CriScenarios.GROUP, target);
+    assertEquals(List.of(), failures, "CRI scenarios on handler " + handler.name);
+    assertTrue(scenarios.size() >= 7, "scenarios: " + scenarios);
+    // Our rig only: the handler's options reached its shim, which ran the pod through runc.
+    List<String> runcCalls = cri.runcCalls().lines().skip(runcCallsBefore).toList();
+    assertTrue(runcCalls.stream().filter(l -> l.contains(" create ")).count() >= 3,
+        "sandbox and two containers created through the logging runc: " + runcCalls);
+  }
+
   // ---- steps ----
 
   private static PodSandboxConfig podConfig(String name, Path logDir) {
-    return PodSandboxConfig.newBuilder()
-        .setMetadata(PodSandboxMetadata.newBuilder().setName(name)
-            .setUid(UUID.randomUUID().toString()).setNamespace("ttrpc-conformance"))
-        // Host network and no hostname: runc cannot set a hostname without a UTS namespace.
-        .setHostname("")
-        .setLogDirectory(logDir.toString())
-        .putLabels("dev.ttrpc.scenario", name)
-        // As the kubelet does: a cgroup per pod, which also gives PodSandboxStats its numbers.
-        .setLinux(LinuxPodSandboxConfig.newBuilder()
-            .setCgroupParent(CriContainerd.POD_CGROUP_ROOT + "/pod-" + name).setSecurityContext(
-            LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
-                NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE))))
-        .build();
+    return calls().podConfig(name, logDir, java.util.Map.of());
   }
 
   private static String createContainer(String sandboxId, PodSandboxConfig pod, String name,
       List<String> command) {
-    return cri.runtime().createContainer(CreateContainerRequest.newBuilder()
-        .setPodSandboxId(sandboxId)
-        .setSandboxConfig(pod)
-        .setConfig(ContainerConfig.newBuilder()
-            .setMetadata(ContainerMetadata.newBuilder().setName(name))
-            .setImage(ImageSpec.newBuilder().setImage(CriContainerd.BUSYBOX_IMAGE))
-            .addAllCommand(command)
-            .setLogPath(name + ".log"))
-        .build()).getContainerId();
+    return calls().createContainer(sandboxId, pod, name, command, java.util.Map.of());
   }
 
   private static PodSandboxStatus sandboxStatus(String id) {
-    return cri.runtime().podSandboxStatus(
-        PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build()).getStatus();
+    return calls().sandboxStatus(id);
   }
 
   private static ContainerStatusResponse containerStatus(String id, boolean verbose) {
-    return cri.runtime().containerStatus(
-        ContainerStatusRequest.newBuilder().setContainerId(id).setVerbose(verbose).build());
+    return calls().containerStatus(id, verbose);
   }
 
   private static ContainerStatus awaitContainer(String id, Predicate<ContainerStatus> condition) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (true) {
-      ContainerStatus status = containerStatus(id, false).getStatus();
-      if (condition.test(status)) {
-        return status;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("container " + id + " still " + status);
-      }
-      CriContainerd.sleep(50);
-    }
+    return calls().awaitContainer(id, condition);
   }
 
   /** The pid of the container's init, from the verbose ContainerStatus info. */
   private static long pid(ContainerStatusResponse status) {
-    Matcher m = INFO_PID.matcher(status.getInfoOrDefault("info", ""));
-    assertTrue(m.find(), "pid in " + status.getInfoMap());
-    return Long.parseLong(m.group(1));
+    return CriApiCalls.pid(status);
   }
 
   /** The shim daemons of this containerd serving group {@code sandboxId} (not start/delete). */
@@ -416,9 +400,11 @@ class CriPodScenarioTest {
 
   /** The CRI log of the "exit3" container: format, both streams, a split and a partial line. */
   private static void checkExitedContainerLog(Path log) throws IOException {
-    List<LogEntry> entries = parseLog(log);
-    List<LogEntry> out = entries.stream().filter(e -> e.stream().equals("stdout")).toList();
-    List<LogEntry> err = entries.stream().filter(e -> e.stream().equals("stderr")).toList();
+    List<CriApiCalls.LogEntry> entries = parseLog(log);
+    List<CriApiCalls.LogEntry> out =
+        entries.stream().filter(e -> e.stream().equals("stdout")).toList();
+    List<CriApiCalls.LogEntry> err =
+        entries.stream().filter(e -> e.stream().equals("stderr")).toList();
     assertEquals(List.of("F out-line", "P " + "a".repeat(16384), "F " + "a".repeat(20000 - 16384),
         "P partial-tail"), out.stream().map(e -> e.tag() + " " + e.content()).toList(),
         "stdout entries of " + log);
@@ -426,7 +412,7 @@ class CriPodScenarioTest {
         .toList(), "stderr entries of " + log);
   }
 
-  private static List<LogEntry> parseLogUnchecked(Path log) {
+  private static List<CriApiCalls.LogEntry> parseLogUnchecked(Path log) {
     try {
       return parseLog(log);
     } catch (IOException e) {
@@ -434,15 +420,8 @@ class CriPodScenarioTest {
     }
   }
 
-  private static List<LogEntry> parseLog(Path log) throws IOException {
-    List<LogEntry> entries = new ArrayList<>();
-    for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-      Matcher m = LOG_LINE.matcher(line);
-      assertTrue(m.matches(), "CRI log line format: " + line);
-      entries.add(new LogEntry(OffsetDateTime.parse(m.group(1)), m.group(2), m.group(3),
-          m.group(4)));
-    }
-    return entries;
+  private static List<CriApiCalls.LogEntry> parseLog(Path log) throws IOException {
+    return CriApiCalls.parseLog(log);
   }
 
   private static void execWithoutTerminal(String containerId) throws Exception {
@@ -533,13 +512,7 @@ class CriPodScenarioTest {
   }
 
   private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + WAIT + ": " + what);
-      }
-      CriContainerd.sleep(50);
-    }
+    calls().awaitTrue(condition, what);
   }
 
   private static String loadAverage() {

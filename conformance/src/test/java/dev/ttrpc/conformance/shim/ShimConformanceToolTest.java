@@ -110,6 +110,45 @@ class ShimConformanceToolTest {
     assertEquals(0, r.exitCode(), r::describe);
     List<String> names = r.stdout().lines().map(l -> l.split("\\s+")[0]).toList();
     assertEquals(Checklist.all().stream().map(Scenario::name).toList(), names, r::describe);
+    CommandResult cri = tool(Map.of(), "--list", "--cri");
+    assertEquals(0, cri.exitCode(), cri::describe);
+    List<String> withCri = new ArrayList<>(names);
+    CriScenarios.scenarios().forEach(sc -> withCri.add(sc.name()));
+    assertEquals(withCri, cri.stdout().lines().map(l -> l.split("\\s+")[0]).toList(),
+        cri::describe);
+    // The CRI scenarios are only selectable with --cri.
+    CommandResult noCri = tool(Map.of(), "--runtime", "io.containerd.runc.v2", "--only", "cri");
+    assertUsageError(noCri, "--only cri: the CRI scenarios need --cri");
+  }
+
+  /**
+   * {@code --cri}: the pod scenarios through containerd's CRI plugin, our shim (runc backend,
+   * chosen by a pod annotation the tool lets through to the OCI spec) against runc's.
+   */
+  @Test
+  void minimalShimRunsTheCriPodScenarios() throws Exception {
+    requireContainerd();
+    Path report = dir.resolve("report");
+    CommandResult r = tool(Map.of(), "--runtime", minimalShim().toString(),
+        "--runtime-annotation", "dev.ttrpc.minimal.backend=runc",
+        "--cri", "--only", "cri", "--report", report.toString());
+    assertEquals(0, r.exitCode(), r::describe);
+    List<Scenario> cri = CriScenarios.scenarios();
+    for (Scenario s : cri) {
+      assertRow(r, s.name(), "PASS", "PASS");
+    }
+    assertTrue(r.stdout().contains("CONFORMS: " + cri.size() + " of " + cri.size()
+        + " scenarios pass on the runtime."), r::describe);
+    assertNothingLeft(r, List.of());
+    String md = Files.readString(report.resolve("report.md"), StandardCharsets.UTF_8);
+    for (Scenario s : cri) {
+      assertTrue(md.contains("| " + s.name() + " | " + s.summary() + " | PASS "), md);
+    }
+    String html = Files.readString(report.resolve("report.html"), StandardCharsets.UTF_8);
+    assertTrue(html.contains("<td>cri05-exec-stream</td>"), html);
+    Document junit = junit(report);
+    assertSuite(junit, 0, "reference io.containerd.runc.v2", cri.size(), 0, 0);
+    assertSuite(junit, 1, "runtime " + minimalShim(), cri.size(), 0, 0);
   }
 
   @Test
@@ -198,6 +237,31 @@ class ShimConformanceToolTest {
     Document junit = junit(report);
     assertSuite(junit, 0, "reference io.containerd.runc.v2", 3, 0, 0);
     assertSuite(junit, 1, "runtime " + shim, 3, 3, 0);
+    assertNothingLeft(r, List.of(shim.toString()));
+  }
+
+  @Test
+  void shimThatCannotStartFailsTheCriScenariosClearly() throws Exception {
+    requireContainerd();
+    Path shim = script("broken-shim", """
+        #!/bin/sh
+        echo "broken-shim: refusing to start on purpose" >&2
+        exit 1
+        """);
+    Path report = dir.resolve("report");
+    CommandResult r = tool(Map.of(), "--runtime", shim.toString(), "--cri",
+        "--only", "cri02", "--report", report.toString());
+    assertEquals(1, r.exitCode(), r::describe);
+    assertRow(r, "cri01-run-pod-sandbox", "PASS", "FAIL");
+    assertRow(r, "cri02-create-start", "PASS", "FAIL");
+    assertTrue(r.stdout().contains("runtime failed: CRI runPodSandbox failed: UNKNOWN: failed to"
+        + " create containerd task: failed to start shim: start failed: broken-shim: refusing to"
+        + " start on purpose"), r::describe);
+    assertTrue(r.stdout().contains(
+        "runtime failed: no pod sandbox: cri01-run-pod-sandbox did not pass"), r::describe);
+    Document junit = junit(report);
+    assertSuite(junit, 0, "reference io.containerd.runc.v2", 2, 0, 0);
+    assertSuite(junit, 1, "runtime " + shim, 2, 2, 0);
     assertNothingLeft(r, List.of(shim.toString()));
   }
 

@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
  * <p>Packing uses the system {@code tar} (numeric owner root:root); the JSON documents and
  * digests are written here. Stateless and thread-safe.
  */
-final class OciImageArchive {
+public final class OciImageArchive {
 
   private OciImageArchive() {}
 
@@ -40,7 +40,7 @@ final class OciImageArchive {
    * @param cmd the image's default arguments (may be empty)
    * @param archive where to write the tar; its parent directory must exist
    */
-  static void write(String name, Path rootfs, List<String> entrypoint, List<String> cmd,
+  public static void write(String name, Path rootfs, List<String> entrypoint, List<String> cmd,
       Path archive) {
     requireNonNull(name, "name");
     requireNonNull(rootfs, "rootfs");
@@ -88,7 +88,7 @@ final class OciImageArchive {
   }
 
   /** The OCI architecture name of this JVM's platform. */
-  static String architecture() {
+  public static String architecture() {
     String arch = System.getProperty("os.arch");
     return switch (arch) {
       case "amd64", "x86_64" -> "amd64";

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * (cgroup v1: memory and cpu controllers; v2: the unified hierarchy), so that a CRI resource
  * update is checked where it takes effect rather than in containerd's bookkeeping.
  */
-final class CgroupFiles {
+public final class CgroupFiles {
 
   private static final Path ROOT = Path.of("/sys/fs/cgroup");
 
@@ -24,24 +24,24 @@ final class CgroupFiles {
   }
 
   /** The cgroups of process {@code pid}. */
-  static CgroupFiles of(long pid) {
+  public static CgroupFiles of(long pid) {
     return new CgroupFiles(pid);
   }
 
   /** The memory limit in bytes ({@code memory.limit_in_bytes} / {@code memory.max}). */
-  long memoryLimit() {
+  public long memoryLimit() {
     return unified ? Long.parseLong(read("", "memory.max"))
         : Long.parseLong(read("memory", "memory.limit_in_bytes"));
   }
 
   /** The CFS quota in microseconds per period ({@code cpu.cfs_quota_us} / {@code cpu.max}). */
-  long cpuQuota() {
+  public long cpuQuota() {
     return unified ? Long.parseLong(read("", "cpu.max").split(" ")[0])
         : Long.parseLong(read("cpu", "cpu.cfs_quota_us"));
   }
 
   /** The CFS period in microseconds ({@code cpu.cfs_period_us} / {@code cpu.max}). */
-  long cpuPeriod() {
+  public long cpuPeriod() {
     return unified ? Long.parseLong(read("", "cpu.max").split(" ")[1])
         : Long.parseLong(read("cpu", "cpu.cfs_period_us"));
   }
@@ -53,7 +53,7 @@ final class CgroupFiles {
    *
    * @throws AssertionError if a cgroup still holds a process or a child cgroup (rmdir fails)
    */
-  static void removePodCgroup(String path) {
+  public static void removePodCgroup(String path) {
     String relative = path.startsWith("/") ? path.substring(1) : path;
     try (var hierarchies = Files.list(ROOT)) {
       for (Path hierarchy : hierarchies.toList()) {
@@ -84,7 +84,7 @@ final class CgroupFiles {
    * Best effort: removes the cgroup {@code path} and the cgroups below it from every hierarchy,
    * deepest first; cgroups that still hold processes stay (rmdir refuses them).
    */
-  static void removeEmptyTree(String path) {
+  public static void removeEmptyTree(String path) {
     String relative = path.startsWith("/") ? path.substring(1) : path;
     try (var hierarchies = Files.list(ROOT)) {
       for (Path hierarchy : hierarchies.toList()) {

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * <p>One exec session per instance. Output is collected by the JDK's listener thread; the
  * accessors are safe to call once {@link #awaitEnd(Duration)} returned.
  */
-final class ExecStream implements AutoCloseable {
+public final class ExecStream implements AutoCloseable {
 
   static final String PROTOCOL = "v4.channel.k8s.io";
 
@@ -54,25 +54,25 @@ final class ExecStream implements AutoCloseable {
   }
 
   /** Connects to {@code url} (the {@code http://} URL from {@code ExecResponse}). */
-  static ExecStream open(String url, Duration timeout) throws Exception {
+  public static ExecStream open(String url, Duration timeout) throws Exception {
     requireNonNull(url, "url");
     URI uri = URI.create(url.replaceFirst("^http", "ws"));
     return new ExecStream(uri, timeout);
   }
 
   /** Sends bytes to the process's stdin (channel 0). */
-  void sendStdin(String text) throws Exception {
+  public void sendStdin(String text) throws Exception {
     send(0, text.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Asks for a terminal size (channel 4). */
-  void resize(int width, int height) throws Exception {
+  public void resize(int width, int height) throws Exception {
     send(4, ("{\"Width\":" + width + ",\"Height\":" + height + "}")
         .getBytes(StandardCharsets.UTF_8));
   }
 
   /** Waits until the server closed the stream (the process ended). */
-  void awaitEnd(Duration timeout) throws Exception {
+  public void awaitEnd(Duration timeout) throws Exception {
     try {
       closed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -83,16 +83,16 @@ final class ExecStream implements AutoCloseable {
     }
   }
 
-  synchronized String stdout() {
+  public synchronized String stdout() {
     return stdout.toString(StandardCharsets.UTF_8);
   }
 
-  synchronized String stderr() {
+  public synchronized String stderr() {
     return stderr.toString(StandardCharsets.UTF_8);
   }
 
   /** The final status document (channel 3). */
-  synchronized String status() {
+  public synchronized String status() {
     return status.toString(StandardCharsets.UTF_8);
   }
 
@@ -100,7 +100,7 @@ final class ExecStream implements AutoCloseable {
    * The process's exit code from the final status: 0 for {@code "status":"Success"}, the
    * {@code ExitCode} cause otherwise.
    */
-  int exitCode() {
+  public int exitCode() {
     String s = status();
     if (s.contains("\"status\":\"Success\"")) {
       return 0;
