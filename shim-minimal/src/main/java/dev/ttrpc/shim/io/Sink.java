@@ -29,7 +29,7 @@ abstract class Sink {
   /** The descriptor to write, or -1 while not open (or if it failed to open). */
   abstract int fd();
 
-  /** Whether {@link #fd()} is open and usable; while false, copies wait (see {@link #whenReady}). */
+  /** Whether {@link #fd()} is open and usable; until then copies wait ({@link #whenReady}). */
   abstract boolean ready();
 
   /** Whether the sink can never become usable (its open failed, or it was closed). */

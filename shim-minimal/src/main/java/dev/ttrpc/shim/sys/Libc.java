@@ -979,20 +979,28 @@ public final class Libc {
   private static final java.lang.foreign.ValueLayout.OfLong EPOLL_DATA_LAYOUT =
       JAVA_LONG.withByteAlignment(4);
 
-  private static final MethodHandle EPOLL_CREATE1 =
-      errno("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  private static final MethodHandle EPOLL_CTL =
-      errno("epoll_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-  private static final MethodHandle EPOLL_WAIT =
-      errno("epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-  private static final MethodHandle EVENTFD =
-      errno("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  /**
+   * The epoll and eventfd handles, linked on first use: a daemon needs them, the short-lived
+   * {@code start} and {@code delete} runs of the shim binary do not.
+   */
+  private static final class EventLoopCalls {
+    private static final MethodHandle EPOLL_CREATE1 =
+        errno("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle EPOLL_CTL =
+        errno("epoll_ctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle EPOLL_WAIT =
+        errno("epoll_wait",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle EVENTFD =
+        errno("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  }
 
   /** A close-on-exec epoll instance. */
   public static int epollCreate() throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      int fd = (int) EPOLL_CREATE1.invokeExact(cap, O_CLOEXEC);
+      int fd = (int) EventLoopCalls.EPOLL_CREATE1.invokeExact(cap, O_CLOEXEC);
       if (fd < 0) {
         throw new ErrnoException("epoll_create1()", errnoOf(cap));
       }
@@ -1012,7 +1020,7 @@ public final class Libc {
       MemorySegment ev = arena.allocate(16, 8);
       ev.set(JAVA_INT, 0, events);
       ev.set(EPOLL_DATA_LAYOUT, EPOLL_DATA_OFFSET, data);
-      if ((int) EPOLL_CTL.invokeExact(cap, epfd, op, fd, ev) != 0) {
+      if ((int) EventLoopCalls.EPOLL_CTL.invokeExact(cap, epfd, op, fd, ev) != 0) {
         throw new ErrnoException("epoll_ctl(" + epfd + ", " + op + ", " + fd + ")", errnoOf(cap));
       }
     } catch (ErrnoException e) {
@@ -1031,7 +1039,7 @@ public final class Libc {
       throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      int n = (int) EPOLL_WAIT.invokeExact(cap, epfd, events, max, timeoutMillis);
+      int n = (int) EventLoopCalls.EPOLL_WAIT.invokeExact(cap, epfd, events, max, timeoutMillis);
       if (n >= 0) {
         return n;
       }
@@ -1061,7 +1069,7 @@ public final class Libc {
   public static int eventfd() throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      int fd = (int) EVENTFD.invokeExact(cap, 0, EFD_CLOEXEC | EFD_NONBLOCK);
+      int fd = (int) EventLoopCalls.EVENTFD.invokeExact(cap, 0, EFD_CLOEXEC | EFD_NONBLOCK);
       if (fd < 0) {
         throw new ErrnoException("eventfd()", errnoOf(cap));
       }

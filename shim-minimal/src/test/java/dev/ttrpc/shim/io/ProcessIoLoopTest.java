@@ -131,7 +131,8 @@ class ProcessIoLoopTest {
     Files.write(dir.resolve("data"), data);
     int slowReader = Libc.open(slow, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
     ProcessIo stalled = ProcessIo.open(new Stdio("", slow.toString(), "", false), "ns", "slow");
-    CompletableFuture<Integer> stalledExit = spawn(stalled, "/bin/cat", dir.resolve("data").toString());
+    CompletableFuture<Integer> stalledExit =
+        spawn(stalled, "/bin/cat", dir.resolve("data").toString());
     try {
       // The other process's copy goes on while the first sink is full.
       ProcessIo other = ProcessIo.open(new Stdio("", fast.toString(), "", false), "ns", "fast");
