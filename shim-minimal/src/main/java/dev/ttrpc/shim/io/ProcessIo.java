@@ -137,7 +137,10 @@ public final class ProcessIo implements AutoCloseable {
         continue; // The console copy is set up by attachConsole.
       }
       streams++;
-      int[] p = pipe();
+      // Not toward a client's FIFO: containerd's client closes its FIFOs as soon as it has the
+      // exit status (before Delete), so what is still buffered then is lost; a bigger pipe
+      // would widen that window past the runc shim's (64 KiB pipe + 64 KiB FIFO).
+      int[] p = pipe(u.kind() != StdioUri.Kind.FIFO);
       childFds.add(p[1]);
       if (i == 0) {
         childStdout = p[1];
@@ -150,12 +153,14 @@ public final class ProcessIo implements AutoCloseable {
   }
 
   /**
-   * A pipe for the process, enlarged where the kernel allows: a process writing 100 MB then wakes
-   * the loop (and is woken) once per MiB instead of once per 64 KiB.
+   * A pipe for the process; {@code enlarge}d where the kernel allows, so that a process writing
+   * 100 MB wakes the loop (and is woken) once per MiB instead of once per 64 KiB.
    */
-  private static int[] pipe() throws ErrnoException {
+  private static int[] pipe(boolean enlarge) throws ErrnoException {
     int[] p = Libc.pipe();
-    Libc.setPipeSize(p[0], Sink.PIPE_SIZE); // Refused (EPERM past the user's limit): keep 64 KiB.
+    if (enlarge) {
+      Sink.enlargePipe(p[0]);
+    }
     return p;
   }
 
@@ -186,7 +191,7 @@ public final class ProcessIo implements AutoCloseable {
       Libc.closeQuietly(rw);
     }
     if (!stdio.terminal()) {
-      int[] p = pipe();
+      int[] p = pipe(true);
       childStdin = p[0];
       childFds.add(p[0]);
       Sink toProcess = pipeSink(p[1]);
@@ -240,8 +245,8 @@ public final class ProcessIo implements AutoCloseable {
 
   /** Starts a {@code binary://} logger: fd 3 = stdout, fd 4 = stderr, fd 5 = readiness. */
   private void startLogger(StdioUri uri) throws IOException {
-    int[] out = pipe();
-    int[] err = pipe();
+    int[] out = Libc.pipe();
+    int[] err = Libc.pipe();
     int[] ready = Libc.pipe();
     List<String> argv = new ArrayList<>();
     argv.add(uri.path().toString());

@@ -19,8 +19,48 @@ import org.slf4j.LoggerFactory;
  */
 abstract class Sink {
   private static final Logger LOG = LoggerFactory.getLogger(Sink.class);
-  /** Pipe buffer asked for on the FIFOs and pipes the shim writes: fewer wake-ups per MB. */
+  /** Pipe buffer asked for on the process's pipes where that is safe (see ProcessIo.setUp). */
   static final int PIPE_SIZE = 1024 * 1024;
+  /**
+   * Whether to enlarge pipes at all. The kernel charges pipe buffers to the user, and once an
+   * unprivileged user is past {@code fs.pipe-user-pages-soft} every new pipe of that user (the
+   * shim's, the containers', any other process's) gets a 2-page buffer. Only a process with
+   * CAP_SYS_RESOURCE or CAP_SYS_ADMIN in the initial user namespace is exempt, so only such a
+   * shim (the usual root shim) asks; a rootless one keeps the default size. The system property
+   * {@code dev.ttrpc.shim.io.defaultPipes=true} keeps the default size too (for comparisons).
+   */
+  static final boolean ENLARGE_PIPES =
+      !Boolean.getBoolean("dev.ttrpc.shim.io.defaultPipes") && exemptFromPipeLimits();
+
+  private static boolean exemptFromPipeLimits() {
+    try {
+      boolean initialNamespace = false;
+      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/uid_map"))) {
+        String[] f = line.trim().split("\\s+");
+        initialNamespace |= f.length == 3 && f[0].equals("0") && f[1].equals("0")
+            && f[2].equals("4294967295");
+      }
+      if (!initialNamespace) {
+        return false;
+      }
+      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("CapEff:")) {
+          long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+          return (caps & (1L << 24 | 1L << 21)) != 0; // CAP_SYS_RESOURCE, CAP_SYS_ADMIN
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.debug("reading this process's capabilities: {}", e.toString());
+    }
+    return false;
+  }
+
+  /** Enlarges a pipe, where that is free (best effort). */
+  static void enlargePipe(int fd) {
+    if (ENLARGE_PIPES) {
+      Libc.setPipeSize(fd, PIPE_SIZE); // Refused (e.g. EBUSY): the default size works, slower.
+    }
+  }
 
   private int users;
   private boolean closed;
@@ -198,7 +238,6 @@ abstract class Sink {
         failed = true;
         return true;
       }
-      Libc.setPipeSize(w, PIPE_SIZE); // Best effort: the default size works, only slower.
       writer = w;
       return true;
     }

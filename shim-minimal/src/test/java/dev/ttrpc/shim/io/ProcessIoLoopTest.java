@@ -314,4 +314,41 @@ class ProcessIoLoopTest {
     // The terminal echoes the input and turns \n into \r\n.
     assertTrue(text.contains("got:hello\r\n"), text);
   }
+
+  @Test
+  void aPrivilegedShimGivesTheProcessAMebibytePipeTowardsALoggerButNotTowardsAClient()
+      throws Exception {
+    // A logger that never reads: what the process can write before blocking is its pipe plus the
+    // logger's 64 KiB pipe: 900 KiB fit in a 1 MiB pipe, not in a default one.
+    Path logger = dir.resolve("logger.sh");
+    Files.writeString(logger, "#!/bin/sh\nexec 5>&-\nexec sleep 60\n");
+    Files.setPosixFilePermissions(logger, PosixFilePermissions.fromString("rwx------"));
+    Files.write(dir.resolve("data"), random(900 * 1024, 41));
+    ProcessIo io = ProcessIo.open(
+        new Stdio("", "binary://" + logger, "", false), "ns", "big-pipe");
+    try {
+      CompletableFuture<Integer> exit = spawn(io, "/bin/cat", dir.resolve("data").toString());
+      if (Sink.ENLARGE_PIPES) {
+        assertEquals(0, exit.get(10, TimeUnit.SECONDS));
+      } else {
+        Thread.sleep(500);
+        assertFalse(exit.isDone(), "a default pipe cannot hold 900 KiB");
+      }
+    } finally {
+      io.close();
+    }
+
+    // Towards a client's FIFO nothing is enlarged: with no reader, 200 KiB do not fit.
+    Path out = dir.resolve("stdout");
+    Libc.mkfifo(out, 0600);
+    ProcessIo toClient = ProcessIo.open(new Stdio("", out.toString(), "", false), "ns", "fifo");
+    try {
+      CompletableFuture<Integer> exit = spawn(toClient, "/bin/sh", "-c",
+          "head -c 204800 " + dir.resolve("data"));
+      Thread.sleep(500);
+      assertFalse(exit.isDone(), "the process must not buffer more than a default pipe");
+    } finally {
+      toClient.close();
+    }
+  }
 }
