@@ -52,6 +52,8 @@ final class Copy implements IoLoop.Handler {
   private Arena pendingArena;
   private MemorySegment pending;
   private long pendingOffset;
+  /** Whether this wake-up has moved bytes already (loop thread only). */
+  private boolean movedThisWakeup;
 
   /**
    * @param source a descriptor the copy owns (made non-blocking here) and closes at its end; if
@@ -98,6 +100,7 @@ final class Copy implements IoLoop.Handler {
         return;
       }
     }
+    movedThisWakeup = false;
     for (int round = 0; round < ROUNDS_PER_WAKEUP; round++) {
       Wait next = step();
       if (ended) {
@@ -118,9 +121,10 @@ final class Copy implements IoLoop.Handler {
       return flushPending();
     }
     if (splice && !discarding) {
-      long n = Libc.spliceNonBlocking(source, sink.fd(), IoLoop.CHUNK);
+      long n = Libc.spliceNonBlocking(loop.calls, source, sink.fd(), IoLoop.CHUNK);
       if (n > 0) {
         ProcessIo.SPLICED.addAndGet(n);
+        movedThisWakeup = true;
         return Wait.NONE;
       }
       if (n == 0) {
@@ -129,8 +133,14 @@ final class Copy implements IoLoop.Handler {
       }
       int err = (int) -n;
       if (err == Errno.EAGAIN) {
-        // Either side may be the one not ready: data waiting in the source means the sink is full.
-        return Libc.bytesReadable(source) > 0 ? Wait.SINK : Wait.SOURCE;
+        // Either side may be the one not ready. Right after moving bytes it is almost always the
+        // source (the sink just took some): wait for it without asking; if that guess was wrong
+        // the source is readable at once and the next wake-up asks. Otherwise data waiting in the
+        // source means that the sink is full.
+        if (movedThisWakeup) {
+          return Wait.SOURCE;
+        }
+        return Libc.bytesReadable(loop.calls, source) > 0 ? Wait.SINK : Wait.SOURCE;
       }
       if (err == Errno.EINVAL) {
         splice = false; // Not splicable here (O_APPEND file, some ptys): read/write from now on.
@@ -140,7 +150,7 @@ final class Copy implements IoLoop.Handler {
       return Wait.NONE;
     }
     MemorySegment buf = loop.scratch;
-    long n = Libc.readNonBlocking(source, buf, buf.byteSize());
+    long n = Libc.readNonBlocking(loop.calls, source, buf, buf.byteSize());
     if (n == 0) {
       end();
       return Wait.NONE;
@@ -163,7 +173,7 @@ final class Copy implements IoLoop.Handler {
   private Wait write(MemorySegment buf, long n) {
     long off = 0;
     while (off < n) {
-      long w = Libc.writeNonBlocking(sink.fd(), buf.asSlice(off), n - off);
+      long w = Libc.writeNonBlocking(loop.calls, sink.fd(), buf.asSlice(off), n - off);
       if (w > 0) {
         off += w;
         continue;
@@ -183,7 +193,7 @@ final class Copy implements IoLoop.Handler {
 
   private Wait flushPending() {
     long left = pending.byteSize() - pendingOffset;
-    long w = Libc.writeNonBlocking(sink.fd(), pending.asSlice(pendingOffset), left);
+    long w = Libc.writeNonBlocking(loop.calls, sink.fd(), pending.asSlice(pendingOffset), left);
     if (w == -Errno.EAGAIN) {
       return Wait.SINK;
     }

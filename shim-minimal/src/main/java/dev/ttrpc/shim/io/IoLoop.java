@@ -49,6 +49,8 @@ final class IoLoop {
   private final MemorySegment wakeBuffer = Arena.ofAuto().allocate(8);
   /** The read/write buffer shared by every copy that cannot splice (loop thread only). */
   final MemorySegment scratch = Arena.ofAuto().allocate(CHUNK);
+  /** Errno and result room for the loop's calls (loop thread only). */
+  final Libc.CallState calls = new Libc.CallState(Arena.ofAuto());
   private long nextToken = 1;
 
   private record Timer(long due, long seq, Runnable task) implements Comparable<Timer> {
@@ -124,7 +126,7 @@ final class IoLoop {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment v = arena.allocate(8);
       v.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, value);
-      long n = Libc.writeNonBlocking(wakeFd, v, 8);
+      long n = Libc.writeNonBlocking(new Libc.CallState(arena), wakeFd, v, 8);
       if (n < 0 && n != -Errno.EAGAIN) {
         LOG.warn("waking the stdio loop failed: {}", Errno.name((int) -n));
       }
@@ -167,13 +169,13 @@ final class IoLoop {
     while (true) {
       try {
         int timeout = runTimersAndTasks();
-        int n = Libc.epollWait(epfd, events, MAX_EVENTS, timeout);
+        int n = Libc.epollWait(calls, epfd, events, MAX_EVENTS, timeout);
         for (int i = 0; i < n; i++) {
           long token = Libc.epollData(events, i);
           if (token == 0L) {
             // Drain first, then allow new wake-ups: the other order could swallow a wake-up
             // whose task is queued after this round's tasks ran.
-            Libc.readNonBlocking(wakeFd, wakeBuffer, 8);
+            Libc.readNonBlocking(calls, wakeFd, wakeBuffer, 8);
             wakePending.set(false);
             continue;
           }

@@ -190,6 +190,9 @@ public final class ProcessIo implements AutoCloseable {
     } finally {
       Libc.closeQuietly(rw);
     }
+    // The client then writes more per wake-up of the loop; input it wrote and the process never
+    // read is of no use after the process's end anyway.
+    Sink.enlargePipe(stdinReader);
     if (!stdio.terminal()) {
       int[] p = pipe(true);
       childStdin = p[0];

@@ -1035,15 +1035,15 @@ public final class Libc {
    * #EPOLL_EVENT_SIZE} bytes; read them with {@link #epollEvents} and {@link #epollData}).
    * Returns the count, 0 on timeout or EINTR. {@code timeoutMillis} -1 waits without limit.
    */
-  public static int epollWait(int epfd, MemorySegment events, int max, int timeoutMillis)
-      throws ErrnoException {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      int n = (int) EventLoopCalls.EPOLL_WAIT.invokeExact(cap, epfd, events, max, timeoutMillis);
+  public static int epollWait(CallState st, int epfd, MemorySegment events, int max,
+      int timeoutMillis) throws ErrnoException {
+    try {
+      int n =
+          (int) EventLoopCalls.EPOLL_WAIT.invokeExact(st.capture, epfd, events, max, timeoutMillis);
       if (n >= 0) {
         return n;
       }
-      int err = errnoOf(cap);
+      int err = errnoOf(st.capture);
       if (err == Errno.EINTR) {
         return 0;
       }
@@ -1096,13 +1096,26 @@ public final class Libc {
     }
   }
 
+  /**
+   * Reusable room for what the non-blocking calls below return besides their result (errno, an
+   * int), so that an event loop allocates nothing per call. One per thread: not thread-safe.
+   */
+  public static final class CallState {
+    private final MemorySegment capture;
+    private final MemorySegment intOut;
+
+    /** Allocates the state in {@code arena}, which must outlive its use. */
+    public CallState(Arena arena) {
+      capture = arena.allocate(CAPTURE_LAYOUT);
+      intOut = arena.allocate(JAVA_INT);
+    }
+  }
+
   /** The bytes waiting to be read on {@code fd} ({@code FIONREAD}), or {@code -errno}. */
-  public static int bytesReadable(int fd) {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      MemorySegment n = arena.allocate(JAVA_INT);
-      int rc = (int) IOCTL_PTR.invokeExact(cap, fd, FIONREAD, n);
-      return rc == 0 ? n.get(JAVA_INT, 0) : -errnoOf(cap);
+  public static int bytesReadable(CallState st, int fd) {
+    try {
+      int rc = (int) IOCTL_PTR.invokeExact(st.capture, fd, FIONREAD, st.intOut);
+      return rc == 0 ? st.intOut.get(JAVA_INT, 0) : -errnoOf(st.capture);
     } catch (Throwable t) {
       throw rethrow(t);
     }
@@ -1113,15 +1126,14 @@ public final class Libc {
    * master whose slave side is gone, counts as end of file), or {@code -errno} (EAGAIN: nothing
    * there yet). Retries on EINTR.
    */
-  public static long readNonBlocking(int fd, MemorySegment buffer, long length) {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
+  public static long readNonBlocking(CallState st, int fd, MemorySegment buffer, long length) {
+    try {
       while (true) {
-        long n = (long) READ.invokeExact(cap, fd, buffer, length);
+        long n = (long) READ.invokeExact(st.capture, fd, buffer, length);
         if (n >= 0) {
           return n;
         }
-        int err = errnoOf(cap);
+        int err = errnoOf(st.capture);
         if (err == Errno.EIO) {
           return 0;
         }
@@ -1135,15 +1147,14 @@ public final class Libc {
   }
 
   /** One {@code write(2)}: the count written (maybe short) or {@code -errno}; retries on EINTR. */
-  public static long writeNonBlocking(int fd, MemorySegment buffer, long length) {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
+  public static long writeNonBlocking(CallState st, int fd, MemorySegment buffer, long length) {
+    try {
       while (true) {
-        long n = (long) WRITE.invokeExact(cap, fd, buffer, length);
+        long n = (long) WRITE.invokeExact(st.capture, fd, buffer, length);
         if (n >= 0) {
           return n;
         }
-        int err = errnoOf(cap);
+        int err = errnoOf(st.capture);
         if (err != Errno.EINTR) {
           return -err;
         }
@@ -1158,17 +1169,16 @@ public final class Libc {
    * moved, 0 at the end of {@code in}, or {@code -errno} (EAGAIN: {@code in} empty or {@code out}
    * full; EINVAL: the kernel cannot splice between these two). Retries on EINTR.
    */
-  public static long spliceNonBlocking(int in, int out, long length) {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
+  public static long spliceNonBlocking(CallState st, int in, int out, long length) {
+    try {
       while (true) {
         long n =
-            (long) SPLICE.invokeExact(cap, in, MemorySegment.NULL, out, MemorySegment.NULL,
+            (long) SPLICE.invokeExact(st.capture, in, MemorySegment.NULL, out, MemorySegment.NULL,
                 length, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
         if (n >= 0) {
           return n;
         }
-        int err = errnoOf(cap);
+        int err = errnoOf(st.capture);
         if (err != Errno.EINTR) {
           return -err;
         }
