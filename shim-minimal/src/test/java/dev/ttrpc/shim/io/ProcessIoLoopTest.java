@@ -28,9 +28,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The shared stdio loop: many processes, back-pressure, vanished readers, end of input. */
+/**
+ * The shared stdio loop: many processes, back-pressure, vanished readers, end of input. A broken
+ * copy can leave a test blocked in open(2) of a FIFO whose writer is gone, which no interrupt
+ * ends: the timeout runs each test on a thread of its own, so that such a bug fails the test.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ProcessIoLoopTest {
   @TempDir Path dir;
 
