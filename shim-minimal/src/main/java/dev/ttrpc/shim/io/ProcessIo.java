@@ -6,10 +6,8 @@ import dev.ttrpc.shim.sys.ErrnoException;
 import dev.ttrpc.shim.sys.FdStreams;
 import dev.ttrpc.shim.sys.Libc;
 import java.io.File;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
@@ -38,23 +35,24 @@ import org.slf4j.LoggerFactory;
  *       shim, so that writes never hit EPIPE after the client leaves),
  *       {@code file://} (stdout and stderr appended to one file) or {@code binary://} (a logger
  *       started with the read ends of two pipes as fds 3 and 4 and a readiness pipe as fd 5).
- *   <li>The stdin FIFO is read by a copier into the process's stdin pipe; the shim also holds a
- *       keep-alive writer on it, so the copier sees end-of-file only after {@link #closeStdin()}
+ *   <li>The stdin FIFO is copied into the process's stdin pipe; the shim also holds a
+ *       keep-alive writer on it, so the copy sees end-of-file only after {@link #closeStdin()}
  *       (the CloseIO request) and the client's own writer are both gone.
  *   <li>With a terminal, {@link #attachConsole(int)} takes the pty master (from runc's console
  *       socket or {@code openpty}) and copies stdin FIFO → master → stdout sink.
  * </ul>
  *
- * <p>Output copiers run on platform threads (their reads block in native code). Thread-safe.
+ * <p>Every copy of every process in the daemon runs on one shared epoll loop thread ({@link
+ * IoLoop}), with splice(2) where the kernel allows it; a process costs descriptors, not threads.
+ * Thread-safe.
  */
 public final class ProcessIo implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessIo.class);
-  private static final int BUFFER = 32 * 1024;
-  /** Largest splice: a whole default pipe (16 pages). */
-  private static final long SPLICE_CHUNK = 64 * 1024;
   private static final Duration LOGGER_GRACE = Duration.ofSeconds(12);
   private static final Duration LOGGER_READY = Duration.ofSeconds(10);
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
+  private final IoLoop loop;
   private final Stdio stdio;
   private final String namespace;
   private final String id;
@@ -67,7 +65,10 @@ public final class ProcessIo implements AutoCloseable {
   private final AtomicInteger stdinKeepAlive = new AtomicInteger(-1);
   private volatile int consoleMaster = -1;
   private final Map<String, Sink> sinks = new HashMap<>();
-  private final List<Runnable> starts = new ArrayList<>();
+  /** Copies made but not yet handed to the loop ({@link #start()}). */
+  private final List<Copy> unstarted = new ArrayList<>();
+  /** Every copy made; read and ended on the loop thread only. */
+  private final List<Copy> copies = new ArrayList<>();
   private CountDownLatch drained = new CountDownLatch(0);
   private int loggerPid = -1;
   private final CompletableFuture<Integer> loggerExit = new CompletableFuture<>();
@@ -78,7 +79,8 @@ public final class ProcessIo implements AutoCloseable {
    */
   private final IntConsumer stdinTaken;
 
-  private ProcessIo(Stdio stdio, String namespace, String id, IntConsumer stdinTaken) {
+  private ProcessIo(IoLoop loop, Stdio stdio, String namespace, String id, IntConsumer stdinTaken) {
+    this.loop = loop;
     this.stdio = stdio;
     this.namespace = namespace;
     this.id = id;
@@ -96,7 +98,7 @@ public final class ProcessIo implements AutoCloseable {
   /** {@link #open(Stdio, String, String)} with a hook into {@link #closeStdin()}, for tests. */
   static ProcessIo open(Stdio stdio, String namespace, String id, IntConsumer stdinTaken)
       throws IOException {
-    ProcessIo io = new ProcessIo(stdio, namespace, id, stdinTaken);
+    ProcessIo io = new ProcessIo(IoLoop.shared(), stdio, namespace, id, stdinTaken);
     try {
       io.setUp();
       return io;
@@ -132,20 +134,51 @@ public final class ProcessIo implements AutoCloseable {
       String stream = i == 0 ? "stdout" : "stderr";
       Sink sink = sink(u, stream);
       if (stdio.terminal()) {
-        continue; // The console copier is set up by attachConsole.
+        continue; // The console copy is set up by attachConsole.
       }
       streams++;
-      int[] p = Libc.pipe();
+      // Not toward a client's FIFO: containerd's client closes its FIFOs as soon as it has the
+      // exit status (before Delete), so what is still buffered then is lost; a bigger pipe
+      // would widen that window past the runc shim's (64 KiB pipe + 64 KiB FIFO).
+      int[] p = pipe(u.kind() != StdioUri.Kind.FIFO);
       childFds.add(p[1]);
       if (i == 0) {
         childStdout = p[1];
       } else {
         childStderr = p[1];
       }
-      int source = p[0];
-      starts.add(() -> startPipeCopier(stream + "-" + id, source, sink));
+      unstarted.add(copy(stream + "-" + id, p[0], sink, false, this::countDrained));
     }
     drained = new CountDownLatch(stdio.terminal() && out.kind() != StdioUri.Kind.NONE ? 1 : streams);
+  }
+
+  /**
+   * A pipe for the process; {@code enlarge}d where the kernel allows, so that a process writing
+   * 100 MB wakes the loop (and is woken) once per MiB instead of once per 64 KiB.
+   */
+  private static int[] pipe(boolean enlarge) throws ErrnoException {
+    int[] p = Libc.pipe();
+    if (enlarge) {
+      Sink.enlargePipe(p[0]);
+    }
+    return p;
+  }
+
+  /** A copy owning {@code source}; on failure closes it, so that no descriptor leaks. */
+  private Copy copy(String name, int source, Sink sink, boolean stdin, Runnable onEnd)
+      throws ErrnoException {
+    try {
+      Copy c = new Copy(loop, name, source, sink, stdin, onEnd);
+      copies.add(c);
+      return c;
+    } catch (ErrnoException | RuntimeException e) {
+      Libc.closeQuietly(source);
+      throw e;
+    }
+  }
+
+  private void countDrained() {
+    drained.countDown();
   }
 
   private void openStdinFifo(Path fifo) throws IOException {
@@ -157,22 +190,35 @@ public final class ProcessIo implements AutoCloseable {
     } finally {
       Libc.closeQuietly(rw);
     }
+    // The client then writes more per wake-up of the loop; input it wrote and the process never
+    // read is of no use after the process's end anyway.
+    Sink.enlargePipe(stdinReader);
     if (!stdio.terminal()) {
-      int[] p = Libc.pipe();
+      int[] p = pipe(true);
       childStdin = p[0];
       childFds.add(p[0]);
+      Sink toProcess = pipeSink(p[1]);
       int reader = stdinReader;
       stdinReader = -1;
-      starts.add(
-          () -> startStdinCopier(FdStreams.input(reader), FdStreams.output(p[1])));
+      unstarted.add(copy("stdin-" + id, reader, toProcess, true, () -> {}));
     }
+  }
+
+  /** A sink over a pipe's write end the shim owns, made non-blocking for the loop. */
+  private static Sink pipeSink(int fd) throws ErrnoException {
+    try {
+      Libc.setNonBlocking(fd, true);
+    } catch (ErrnoException e) {
+      Libc.closeQuietly(fd);
+      throw e;
+    }
+    return new Sink.Fd(fd);
   }
 
   private Sink sink(StdioUri uri, String stream) throws IOException {
     switch (uri.kind()) {
       case FIFO -> {
-        Sink s = new Sink(new FifoOutput(uri.path(), stream + "-" + id));
-        s.users.incrementAndGet();
+        Sink s = new Sink.Fifo(uri.path(), stream + "-" + id, loop);
         sinks.put(stream, s);
         return s;
       }
@@ -183,16 +229,16 @@ public final class ProcessIo implements AutoCloseable {
           if (parent != null) {
             Files.createDirectories(parent);
           }
-          shared = new Sink(new FileOutputStream(uri.path().toFile(), true));
+          // Blocking on purpose: a regular file never says EAGAIN, and epoll cannot watch one.
+          shared = new Sink.Fd(Libc.open(uri.path(),
+              Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CREAT | Libc.O_CLOEXEC, 0666));
           sinks.put("file", shared);
         }
-        shared.users.incrementAndGet();
         sinks.put(stream, shared);
         return shared;
       }
       case BINARY -> {
         Sink s = sinks.get("logger-" + stream);
-        s.users.incrementAndGet();
         sinks.put(stream, s);
         return s;
       }
@@ -228,8 +274,19 @@ public final class ProcessIo implements AutoCloseable {
       Libc.closeQuietly(ready[1]);
     }
     Reaper.watchChild(loggerPid, (pid, status) -> loggerExit.complete(status));
-    sinks.put("logger-stdout", new Sink(FdStreams.output(out[1])));
-    sinks.put("logger-stderr", new Sink(FdStreams.output(err[1])));
+    try {
+      sinks.put("logger-stdout", pipeSink(out[1]));
+    } catch (ErrnoException e) {
+      Libc.closeQuietly(err[1]);
+      Libc.closeQuietly(ready[0]);
+      throw e;
+    }
+    try {
+      sinks.put("logger-stderr", pipeSink(err[1]));
+    } catch (ErrnoException e) {
+      Libc.closeQuietly(ready[0]);
+      throw e;
+    }
     // The logger signals readiness by writing a byte to, or closing, fd 5.
     InputStream r = FdStreams.input(ready[0]);
     CompletableFuture<Integer> signalled = new CompletableFuture<>();
@@ -282,16 +339,17 @@ public final class ProcessIo implements AutoCloseable {
     return input ? Redirect.from(f) : Redirect.appendTo(f);
   }
 
-  /** Starts the copiers; call once the process (or runc) holds the child ends. */
+  /** Starts the copies; call once the process (or runc) holds the child ends. */
   public synchronized void start() {
-    for (Runnable r : starts) {
-      r.run();
+    List<Copy> batch = List.copyOf(unstarted);
+    unstarted.clear();
+    if (!batch.isEmpty()) {
+      loop.execute(() -> batch.forEach(Copy::start));
     }
-    starts.clear();
     closeChildEnds();
   }
 
-  /** Closes the shim's copies of the process's pipe ends, so that EOF can reach the copiers. */
+  /** Closes the shim's copies of the process's pipe ends, so that EOF can reach the copies. */
   public synchronized void closeChildEnds() {
     for (int fd : childFds) {
       Libc.closeQuietly(fd);
@@ -302,18 +360,20 @@ public final class ProcessIo implements AutoCloseable {
   /** Takes ownership of a pty master and copies stdin FIFO → master → stdout sink. */
   public synchronized void attachConsole(int master) throws ErrnoException {
     consoleMaster = master;
+    List<Copy> batch = new ArrayList<>();
     int reader = stdinReader;
     stdinReader = -1;
     if (reader >= 0) {
-      startStdinCopier(FdStreams.input(reader), FdStreams.output(Libc.dup(master)));
+      batch.add(copy("stdin-" + id, reader, pipeSink(Libc.dup(master)), true, () -> {}));
     }
     Sink out = sinks.get("stdout");
-    InputStream fromPty = FdStreams.input(Libc.dup(master));
+    int fromPty = Libc.dup(master);
     if (out != null) {
-      startCopier("console-" + id, fromPty, out);
+      batch.add(copy("console-" + id, fromPty, out, false, this::countDrained));
     } else {
-      startCopier("console-" + id, fromPty, new Sink(OutputStream.nullOutputStream()));
+      batch.add(copy("console-" + id, fromPty, new Sink.Discard(), false, () -> {}));
     }
+    loop.execute(() -> batch.forEach(Copy::start));
   }
 
   /** Sets the console size (ResizePty); a no-op without a console. */
@@ -335,81 +395,9 @@ public final class ProcessIo implements AutoCloseable {
     }
   }
 
-  /** Waits up to {@code timeout} for every output copier to reach end-of-file. */
+  /** Waits up to {@code timeout} for every output copy to reach end-of-file. */
   public boolean awaitDrained(Duration timeout) throws InterruptedException {
     return drained.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private void startStdinCopier(InputStream from, OutputStream to) {
-    Thread.ofPlatform()
-        .daemon()
-        .name("stdin-" + id)
-        .stackSize(256 * 1024)
-        .start(
-            () -> {
-              byte[] buf = new byte[BUFFER];
-              try (from;
-                  to) {
-                int n;
-                while ((n = from.read(buf)) > 0) {
-                  to.write(buf, 0, n);
-                }
-              } catch (IOException e) {
-                if (!closed) {
-                  LOG.debug("stdin copy of " + id + " ended", e);
-                }
-              }
-            });
-  }
-
-  /**
-   * Copies the process's output pipe {@code source} into {@code sink}: inside the kernel with
-   * splice(2) while the sink takes it (a client FIFO), else (a file opened for appending, which
-   * the kernel refuses to splice into, a logger pipe, or after a failed splice) with read/write.
-   * Owns {@code source}.
-   */
-  private void startPipeCopier(String name, int source, Sink sink) {
-    if (!(sink.out instanceof FifoOutput fifo) || !spliceEnabled) {
-      startCopier(name, FdStreams.input(source), sink);
-      return;
-    }
-    Thread.ofPlatform()
-        .daemon()
-        .name(name)
-        .stackSize(256 * 1024)
-        .start(
-            () -> {
-              boolean handedOver = false;
-              try {
-                while (true) {
-                  long n = fifo.spliceFrom(source);
-                  if (n == 0) {
-                    return; // End of the process's output.
-                  }
-                  if (n > 0) {
-                    SPLICED.addAndGet(n);
-                  }
-                  if (n < 0) {
-                    // The kernel cannot splice here: the plain copier takes over, same sink.
-                    handedOver = true;
-                    runCopier(name, FdStreams.input(source), sink);
-                    return;
-                  }
-                }
-              } catch (IOException e) {
-                // The sink failed (closed): keep draining so the process never blocks.
-                handedOver = true;
-                LOG.debug(name + ": splice into the sink failed, discarding output", e);
-                runCopier(name, FdStreams.input(source), new Sink(OutputStream.nullOutputStream()),
-                    sink);
-              } finally {
-                if (!handedOver) {
-                  Libc.closeQuietly(source);
-                  sink.release();
-                  drained.countDown();
-                }
-              }
-            });
   }
 
   /** Bytes moved by splice(2) so far, in this JVM (for tests and diagnostics). */
@@ -420,46 +408,10 @@ public final class ProcessIo implements AutoCloseable {
   static volatile boolean spliceEnabled =
       !Boolean.getBoolean("dev.ttrpc.shim.io.noSplice");
 
-  private void startCopier(String name, InputStream from, Sink sink) {
-    Thread.ofPlatform()
-        .daemon()
-        .name(name)
-        .stackSize(256 * 1024)
-        .start(() -> runCopier(name, from, sink));
-  }
-
-  private void runCopier(String name, InputStream from, Sink sink) {
-    runCopier(name, from, sink, sink);
-  }
-
-  /** Copies {@code from} into {@code sink} until EOF; then releases {@code owner}. */
-  private void runCopier(String name, InputStream from, Sink sink, Sink owner) {
-    byte[] buf = new byte[BUFFER];
-    boolean sinkOk = true;
-    try (from) {
-      int n;
-      while ((n = from.read(buf)) > 0) {
-        if (sinkOk) {
-          try {
-            sink.write(buf, n);
-          } catch (IOException e) {
-            // Keep draining: a vanished reader must not block or kill the process.
-            sinkOk = false;
-            LOG.debug(name + ": sink failed, discarding output", e);
-          }
-        }
-      }
-    } catch (IOException e) {
-      if (!closed) {
-        LOG.debug(name + " ended", e);
-      }
-    } finally {
-      owner.release();
-      drained.countDown();
-    }
-  }
-
-  /** Closes everything still open; copiers end as their descriptors go. Idempotent. */
+  /**
+   * Closes everything still open: copies end where they are (output not yet copied is dropped,
+   * as when the descriptors of a thread-per-copy design are closed). Idempotent.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -472,8 +424,19 @@ public final class ProcessIo implements AutoCloseable {
     stdinReader = -1;
     Libc.closeQuietly(consoleMaster);
     consoleMaster = -1;
-    for (Sink s : sinks.values()) {
-      s.forceClose();
+    List<Copy> all = List.copyOf(copies);
+    List<Sink> allSinks = List.copyOf(new java.util.LinkedHashSet<>(sinks.values()));
+    unstarted.clear();
+    try {
+      if (!loop.call(() -> {
+        all.forEach(Copy::end);
+        allSinks.forEach(Sink::forceClose);
+      }, CLOSE_WAIT)) {
+        LOG.warn("closing the stdio of {}: the stdio loop did not answer within {} s", id,
+            CLOSE_WAIT.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     if (loggerPid > 0) {
       stopLogger(loggerPid, loggerExit);
@@ -503,182 +466,6 @@ public final class ProcessIo implements AutoCloseable {
       Libc.kill(pid, signal);
     } catch (ErrnoException e) {
       LOG.debug("signalling logger {}: {}", pid, e.toString());
-    }
-  }
-
-  /** An output target possibly shared by stdout and stderr; closed when its last user is done. */
-  private static final class Sink {
-    final OutputStream out;
-    final AtomicInteger users = new AtomicInteger();
-    private final Object writeLock = new Object();
-    private final AtomicBoolean closed = new AtomicBoolean();
-
-    Sink(OutputStream out) {
-      this.out = out;
-    }
-
-    void write(byte[] b, int n) throws IOException {
-      synchronized (writeLock) {
-        out.write(b, 0, n);
-      }
-    }
-
-    void release() {
-      if (users.decrementAndGet() <= 0) {
-        forceClose();
-      }
-    }
-
-    /** Closes without waiting for a writer blocked on a client that never came. */
-    void forceClose() {
-      if (closed.compareAndSet(false, true)) {
-        try {
-          out.close();
-        } catch (IOException e) {
-          LOG.debug("closing a sink", e);
-        }
-      }
-    }
-  }
-
-  /**
-   * A client's output FIFO, opened as containerd's runc shim does: write-only, waiting (in the
-   * background) until the client has opened its reading end, then read-only by the shim too, so
-   * that a client leaving later never causes EPIPE. Writes wait for the client; until then the
-   * output stays in the process's pipe. Waiting for the client first matters: a FIFO drops its
-   * buffered data when its last descriptor closes, so output written and closed before the
-   * client's reader arrived would be lost.
-   */
-  private static final class FifoOutput extends OutputStream {
-    private final Path fifo;
-    private final CompletableFuture<int[]> fds = new CompletableFuture<>();
-    private final AtomicBoolean closed = new AtomicBoolean();
-    /** Held while writing; the writer descriptor is closed only by its holder. */
-    private final java.util.concurrent.locks.ReentrantLock writing =
-        new java.util.concurrent.locks.ReentrantLock();
-    private final java.lang.foreign.MemorySegment buffer =
-        java.lang.foreign.Arena.ofAuto().allocate(BUFFER);
-    private boolean writerClosed;
-
-    FifoOutput(Path fifo, String name) {
-      this.fifo = fifo;
-      Thread.ofPlatform()
-          .daemon()
-          .name("fifo-open-" + name)
-          .stackSize(128 * 1024)
-          .start(
-              () -> {
-                try {
-                  int w = Libc.open(fifo, Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
-                  int r = Libc.open(fifo, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
-                  fds.complete(new int[] {w, r});
-                } catch (ErrnoException e) {
-                  fds.completeExceptionally(e);
-                }
-              });
-    }
-
-    private int writer() throws IOException {
-      try {
-        return fds.get()[0];
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while waiting for the reader of " + fifo, e);
-      } catch (java.util.concurrent.ExecutionException e) {
-        throw new IOException("opening " + fifo, e.getCause());
-      }
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      int w = writer();
-      writing.lock();
-      try {
-        while (len > 0) {
-          if (closed.get()) {
-            throw new IOException("closed");
-          }
-          int chunk = Math.min(len, BUFFER);
-          java.lang.foreign.MemorySegment.copy(
-              b, off, buffer, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, chunk);
-          Libc.writeFully(w, buffer, chunk);
-          off += chunk;
-          len -= chunk;
-        }
-      } finally {
-        closeWriterIfClosed();
-        writing.unlock();
-      }
-    }
-
-    /**
-     * Moves what {@code source} (a pipe) holds into the FIFO with splice(2), waiting for the
-     * client's reader first as {@link #write} does. Returns the bytes moved, 0 at the end of
-     * {@code source}, or -1 if the kernel cannot splice between the two.
-     */
-    long spliceFrom(int source) throws IOException {
-      int w = writer();
-      writing.lock();
-      try {
-        if (closed.get()) {
-          throw new IOException("closed");
-        }
-        return Libc.splice(source, w, SPLICE_CHUNK, Libc.SPLICE_F_MOVE);
-      } catch (ErrnoException e) {
-        if (e.errno() == dev.ttrpc.shim.sys.Errno.EINVAL) {
-          return -1;
-        }
-        throw e;
-      } finally {
-        closeWriterIfClosed();
-        writing.unlock();
-      }
-    }
-
-    /** Called with the lock held. */
-    private void closeWriterIfClosed() {
-      if (closed.get() && !writerClosed && fds.isDone() && !fds.isCompletedExceptionally()) {
-        writerClosed = true;
-        Libc.closeQuietly(fds.join()[0]);
-      }
-    }
-
-    @Override
-    public void close() {
-      if (!closed.compareAndSet(false, true)) {
-        return;
-      }
-      int unblock = -1;
-      if (!fds.isDone()) {
-        // Nobody ever opened the reading end: become the reader so the blocked open returns.
-        try {
-          unblock = Libc.open(fifo, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
-        } catch (ErrnoException e) {
-          LOG.debug("unblocking " + fifo, e);
-        }
-      }
-      try {
-        int[] f = fds.get(5, TimeUnit.SECONDS);
-        Libc.closeQuietly(f[1]);
-        Libc.closeQuietly(unblock);
-        // A writer blocked on a full pipe keeps the lock; it closes the descriptor when its write
-        // ends (at the latest when the client's reader goes away).
-        if (writing.tryLock()) {
-          try {
-            closeWriterIfClosed();
-          } finally {
-            writing.unlock();
-          }
-        }
-      } catch (Exception e) {
-        Libc.closeQuietly(unblock);
-        LOG.debug("closing " + fifo, e);
-      }
     }
   }
 }

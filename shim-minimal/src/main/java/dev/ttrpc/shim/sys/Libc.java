@@ -1090,4 +1090,240 @@ public final class Libc {
       throw rethrow(t);
     }
   }
+
+  // ---- event-loop I/O: epoll, non-blocking read/write/splice, pipe sizes -------------------
+  // Used by the shim's stdio loop. The non-blocking calls return {@code -errno} instead of
+  // throwing, because EAGAIN is their normal outcome there and an exception per wake-up would
+  // cost more than the call.
+
+  public static final int EPOLLIN = 0x001;
+  public static final int EPOLLOUT = 0x004;
+  public static final int EPOLLERR = 0x008;
+  public static final int EPOLLHUP = 0x010;
+  public static final int EPOLL_CTL_ADD = 1;
+  public static final int EPOLL_CTL_DEL = 2;
+  public static final int EPOLL_CTL_MOD = 3;
+  /** splice(2) flag: do not block on either pipe. */
+  public static final int SPLICE_F_NONBLOCK = 2;
+
+  private static final int F_SETPIPE_SZ = 1031;
+  private static final long FIONREAD = 0x541B;
+  private static final int EFD_CLOEXEC = O_CLOEXEC;
+  private static final int EFD_NONBLOCK = O_NONBLOCK;
+  /** struct epoll_event is packed on x86_64 (12 bytes) but naturally aligned elsewhere (16). */
+  private static final boolean EPOLL_PACKED = "amd64".equals(System.getProperty("os.arch"))
+      || "x86_64".equals(System.getProperty("os.arch"));
+  public static final long EPOLL_EVENT_SIZE = EPOLL_PACKED ? 12 : 16;
+  private static final long EPOLL_DATA_OFFSET = EPOLL_PACKED ? 4 : 8;
+  private static final java.lang.foreign.ValueLayout.OfLong EPOLL_DATA_LAYOUT =
+      JAVA_LONG.withByteAlignment(4);
+
+  /**
+   * The epoll and eventfd handles, linked on first use: a daemon needs them, the short-lived
+   * {@code start} and {@code delete} runs of the shim binary do not.
+   */
+  private static final class EventLoopCalls {
+    private static final MethodHandle EPOLL_CREATE1 =
+        errno("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle EPOLL_CTL =
+        errno("epoll_ctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle EPOLL_WAIT =
+        errno("epoll_wait",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle EVENTFD =
+        errno("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  }
+
+  /** A close-on-exec epoll instance. */
+  public static int epollCreate() throws ErrnoException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
+      int fd = (int) EventLoopCalls.EPOLL_CREATE1.invokeExact(cap, O_CLOEXEC);
+      if (fd < 0) {
+        throw new ErrnoException("epoll_create1()", errnoOf(cap));
+      }
+      return fd;
+    } catch (ErrnoException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** {@code epoll_ctl(epfd, op, fd, {events, data})} (level-triggered unless asked otherwise). */
+  public static void epollCtl(int epfd, int op, int fd, int events, long data)
+      throws ErrnoException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
+      MemorySegment ev = arena.allocate(16, 8);
+      ev.set(JAVA_INT, 0, events);
+      ev.set(EPOLL_DATA_LAYOUT, EPOLL_DATA_OFFSET, data);
+      if ((int) EventLoopCalls.EPOLL_CTL.invokeExact(cap, epfd, op, fd, ev) != 0) {
+        throw new ErrnoException("epoll_ctl(" + epfd + ", " + op + ", " + fd + ")", errnoOf(cap));
+      }
+    } catch (ErrnoException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /**
+   * Waits for events into {@code events} (room for {@code max} entries of {@link
+   * #EPOLL_EVENT_SIZE} bytes; read them with {@link #epollEvents} and {@link #epollData}).
+   * Returns the count, 0 on timeout or EINTR. {@code timeoutMillis} -1 waits without limit.
+   */
+  public static int epollWait(CallState st, int epfd, MemorySegment events, int max,
+      int timeoutMillis) throws ErrnoException {
+    try {
+      int n =
+          (int) EventLoopCalls.EPOLL_WAIT.invokeExact(st.capture, epfd, events, max, timeoutMillis);
+      if (n >= 0) {
+        return n;
+      }
+      int err = errnoOf(st.capture);
+      if (err == Errno.EINTR) {
+        return 0;
+      }
+      throw new ErrnoException("epoll_wait(" + epfd + ")", err);
+    } catch (ErrnoException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** The event mask of entry {@code i} of an {@link #epollWait} result. */
+  public static int epollEvents(MemorySegment events, int i) {
+    return events.get(JAVA_INT, i * EPOLL_EVENT_SIZE);
+  }
+
+  /** The user data of entry {@code i} of an {@link #epollWait} result. */
+  public static long epollData(MemorySegment events, int i) {
+    return events.get(EPOLL_DATA_LAYOUT, i * EPOLL_EVENT_SIZE + EPOLL_DATA_OFFSET);
+  }
+
+  /** A non-blocking, close-on-exec eventfd with counter 0 (a wake-up for an epoll loop). */
+  public static int eventfd() throws ErrnoException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
+      int fd = (int) EventLoopCalls.EVENTFD.invokeExact(cap, 0, EFD_CLOEXEC | EFD_NONBLOCK);
+      if (fd < 0) {
+        throw new ErrnoException("eventfd()", errnoOf(cap));
+      }
+      return fd;
+    } catch (ErrnoException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /**
+   * Asks for a pipe (or FIFO) buffer of {@code bytes} ({@code F_SETPIPE_SZ}); returns the size
+   * the kernel granted, or {@code -errno} if it refused (EPERM past the per-user limits, EBUSY
+   * when the pipe holds more than the new size): callers keep the old size then.
+   */
+  public static int setPipeSize(int fd, int bytes) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
+      int rc = (int) FCNTL.invokeExact(cap, fd, F_SETPIPE_SZ, (long) bytes);
+      return rc >= 0 ? rc : -errnoOf(cap);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /**
+   * Reusable room for what the non-blocking calls below return besides their result (errno, an
+   * int), so that an event loop allocates nothing per call. One per thread: not thread-safe.
+   */
+  public static final class CallState {
+    private final MemorySegment capture;
+    private final MemorySegment intOut;
+
+    /** Allocates the state in {@code arena}, which must outlive its use. */
+    public CallState(Arena arena) {
+      capture = arena.allocate(CAPTURE_LAYOUT);
+      intOut = arena.allocate(JAVA_INT);
+    }
+  }
+
+  /** The bytes waiting to be read on {@code fd} ({@code FIONREAD}), or {@code -errno}. */
+  public static int bytesReadable(CallState st, int fd) {
+    try {
+      int rc = (int) IOCTL_PTR.invokeExact(st.capture, fd, FIONREAD, st.intOut);
+      return rc == 0 ? st.intOut.get(JAVA_INT, 0) : -errnoOf(st.capture);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /**
+   * One {@code read(2)} on a non-blocking descriptor: the count, 0 at end of file (EIO, a pty
+   * master whose slave side is gone, counts as end of file), or {@code -errno} (EAGAIN: nothing
+   * there yet). Retries on EINTR.
+   */
+  public static long readNonBlocking(CallState st, int fd, MemorySegment buffer, long length) {
+    try {
+      while (true) {
+        long n = (long) READ.invokeExact(st.capture, fd, buffer, length);
+        if (n >= 0) {
+          return n;
+        }
+        int err = errnoOf(st.capture);
+        if (err == Errno.EIO) {
+          return 0;
+        }
+        if (err != Errno.EINTR) {
+          return -err;
+        }
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** One {@code write(2)}: the count written (maybe short) or {@code -errno}; retries on EINTR. */
+  public static long writeNonBlocking(CallState st, int fd, MemorySegment buffer, long length) {
+    try {
+      while (true) {
+        long n = (long) WRITE.invokeExact(st.capture, fd, buffer, length);
+        if (n >= 0) {
+          return n;
+        }
+        int err = errnoOf(st.capture);
+        if (err != Errno.EINTR) {
+          return -err;
+        }
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /**
+   * One {@code splice(2)} with {@link #SPLICE_F_NONBLOCK} and {@link #SPLICE_F_MOVE}: the bytes
+   * moved, 0 at the end of {@code in}, or {@code -errno} (EAGAIN: {@code in} empty or {@code out}
+   * full; EINVAL: the kernel cannot splice between these two). Retries on EINTR.
+   */
+  public static long spliceNonBlocking(CallState st, int in, int out, long length) {
+    try {
+      while (true) {
+        long n =
+            (long) SPLICE.invokeExact(st.capture, in, MemorySegment.NULL, out, MemorySegment.NULL,
+                length, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+        if (n >= 0) {
+          return n;
+        }
+        int err = errnoOf(st.capture);
+        if (err != Errno.EINTR) {
+          return -err;
+        }
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
 }
