@@ -32,7 +32,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code start}: reads the runtime options from stdin, computes the group's socket, starts
  *       or reuses the daemon ({@link ShimStart}), writes {@code ./address}, prints ONLY the
  *       address on stdout (JSON {@code {"version":2,...}} when containerd 2.3+ sent
- *       BootstrapParams), nothing on stderr, and exits at once.
+ *       BootstrapParams), nothing on stderr, and exits at once. With {@link
+ *       ShimStart#SERVE_PROPERTY} set (by the launcher, for a cold start) the same process binds
+ *       the socket and becomes the daemon instead of spawning one; it reports to the launcher on
+ *       stdout (see {@code startAndServe}).
  *   <li>{@code delete}: runs {@link Shim#cleanup} and prints only the serialized DeleteResponse.
  *   <li>no action: the daemon. Becomes a child subreaper, sends its stderr to the bundle's {@code
  *       log} FIFO, writes {@code shim.pid}, serves the shim's services over ttRPC on the inherited

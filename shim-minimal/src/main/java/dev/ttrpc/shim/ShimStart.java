@@ -31,6 +31,9 @@ import java.util.Set;
  *       The daemon is not waited for: the socket already queues connections.
  * </ol>
  *
+ * <p>{@link #bind} is steps 1 and 2 alone, for a {@code start} that runs in the process that is
+ * to serve the group (the launcher's cold start): that process then needs no spawn.
+ *
  * <p>Stateless; one call per {@code start} process.
  */
 public final class ShimStart {
