@@ -32,7 +32,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code start}: reads the runtime options from stdin, computes the group's socket, starts
  *       or reuses the daemon ({@link ShimStart}), writes {@code ./address}, prints ONLY the
  *       address on stdout (JSON {@code {"version":2,...}} when containerd 2.3+ sent
- *       BootstrapParams), nothing on stderr, and exits at once.
+ *       BootstrapParams), nothing on stderr, and exits at once. With {@link
+ *       ShimStart#SERVE_PROPERTY} set (by the launcher, for a cold start) the same process binds
+ *       the socket and becomes the daemon instead of spawning one; it reports to the launcher on
+ *       stdout (see {@code startAndServe}).
  *   <li>{@code delete}: runs {@link Shim#cleanup} and prints only the serialized DeleteResponse.
  *   <li>no action: the daemon. Becomes a child subreaper, sends its stderr to the bundle's {@code
  *       log} FIFO, writes {@code shim.pid}, serves the shim's services over ttRPC on the inherited
@@ -94,6 +97,10 @@ public final class ShimRunner {
     Map<String, String> env = System.getenv();
     switch (flags.action()) {
       case "start" -> {
+        String caller = System.getProperty(ShimStart.SERVE_PROPERTY, "");
+        if (!caller.isEmpty()) {
+          return startAndServe(binaryName, shim, flags, bundle, env, caller);
+        }
         byte[] stdin = System.in.readAllBytes();
         StartInput input = StartInput.parse(stdin, flags.id(), flags.namespace());
         ShimContext ctx = new ShimContext(flags, bundle, input, env);
@@ -114,7 +121,12 @@ public final class ShimRunner {
         return 0;
       }
       case "" -> {
-        daemon(shim, new ShimContext(flags, bundle, StartInput.EMPTY, env));
+        Path socket =
+            flags.socket().isEmpty()
+                ? socketFromAddressFile(bundle)
+                : ShimSockets.socketPath(flags.socket());
+        daemon(shim, new ShimContext(flags, bundle, StartInput.EMPTY, env),
+            flags.socket().isEmpty() ? 3 : -1, socket);
         return -1;
       }
       default -> {
@@ -149,19 +161,96 @@ public final class ShimRunner {
             env,
             a -> json ? startReplyJson(a) : a);
     if (!r.reused()) {
-      recordDaemon(r, flags, group);
+      long containerd = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
+      recordDaemon(r.address(), r.daemonPid(), containerd, flags, group);
     }
     return json ? startReplyJson(r.address()) : r.address();
   }
 
+  /**
+   * {@code start} when the launcher ran it in the process that is to become the daemon ({@link
+   * ShimStart#SERVE_PROPERTY}): stdout is a pipe to the launcher, which prints what this writes
+   * there. The launcher gave this process a session of its own, stdin and stderr on {@code
+   * /dev/null} and the bundle as working directory, as {@link ShimStart#start} gives a spawned
+   * daemon. It does what the {@code start} JVM does, then reports one of
+   *
+   * <ul>
+   *   <li>{@value ShimStart#REPORT_OK}{@code reply}: bound the group's socket (and wrote the
+   *       address file, the daemon record, its OOM score): this process goes on as the daemon,
+   *       stdout on {@code /dev/null};
+   *   <li>{@value ShimStart#REPORT_OK}{@code reply}, then exit 0: a live daemon serves the group;
+   *   <li>{@value ShimStart#REPORT_ERROR}{@code message}, then exit 1: the {@code start} JVM's
+   *       stderr line; nothing is left bound.
+   * </ul>
+   *
+   * <p>Returns the exit status, or -1 once it serves.
+   */
+  private static int startAndServe(
+      String binaryName, Shim shim, ShimFlags flags, Path bundle, Map<String, String> env,
+      String caller) throws Exception {
+    java.io.PrintStream report = System.out;
+    ShimStart.Binding binding = null;
+    String reply;
+    ShimContext daemonCtx;
+    int devNull;
+    try {
+      long containerd = Long.parseLong(caller);
+      byte[] stdin = System.in.readAllBytes();
+      StartInput input = StartInput.parse(stdin, flags.id(), flags.namespace());
+      ShimContext ctx = new ShimContext(flags, bundle, input, env);
+      String group = shim.groupId(ctx, annotations(bundle));
+      Path socketDir =
+          input.socketDir().isEmpty() ? ShimSockets.DEFAULT_SOCKET_DIR : Path.of(input.socketDir());
+      String address =
+          ShimSockets.socketAddress(flags.address(), flags.namespace(), group, socketDir);
+      boolean json = input.bootstrap();
+      reply = json ? startReplyJson(address) : address;
+      // What a spawned daemon would see: its own flags, and the environment start gives it.
+      Map<String, String> daemonEnv = new LinkedHashMap<>(ShimStart.daemonEnvironment(env));
+      if (!input.ttrpcAddress().isEmpty()) {
+        daemonEnv.put("TTRPC_ADDRESS", input.ttrpcAddress());
+      }
+      daemonCtx =
+          new ShimContext(ShimFlags.parse(flags.daemonArguments()), bundle, StartInput.EMPTY,
+              daemonEnv);
+      // Opened before the report: after it, nothing may fail that leaves the launcher reading.
+      devNull = Libc.open(Path.of("/dev/null"), Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+      binding = ShimStart.bind(bundle, address, a -> json ? startReplyJson(a) : a);
+      if (!binding.reused()) {
+        int self = Libc.getpid();
+        ShimStart.adjustOomScore(containerd, self);
+        recordDaemon(address, self, containerd, flags, group);
+      }
+    } catch (Throwable t) {
+      if (binding != null && !binding.reused()) {
+        Libc.closeQuietly(binding.listener());
+        Files.deleteIfExists(ShimSockets.socketPath(binding.address()));
+      }
+      report.print(ShimStart.REPORT_ERROR + binaryName + ": " + t.getMessage());
+      report.flush();
+      return 1;
+    }
+    report.print(ShimStart.REPORT_OK + reply);
+    report.flush();
+    // The launcher reads until end of file: from here on stdout is /dev/null, as for a spawned
+    // daemon.
+    Libc.dup2(devNull, 1);
+    Libc.close(devNull);
+    if (binding.reused()) {
+      return 0;
+    }
+    daemon(shim, daemonCtx, binding.listener(), ShimSockets.socketPath(binding.address()));
+    return -1;
+  }
+
   /** Lets the launcher reuse this daemon without a JVM ({@link ShimRecords}); best effort. */
-  private static void recordDaemon(ShimStart.Result r, ShimFlags flags, String group) {
-    var daemon = ShimRecords.ProcessIdentity.of(r.daemonPid());
-    var containerd =
-        ProcessHandle.current().parent().flatMap(p -> ShimRecords.ProcessIdentity.of(p.pid()));
+  private static void recordDaemon(
+      String address, int daemonPid, long containerdPid, ShimFlags flags, String group) {
+    var daemon = ShimRecords.ProcessIdentity.of(daemonPid);
+    var containerd = ShimRecords.ProcessIdentity.of(containerdPid);
     if (daemon.isPresent() && containerd.isPresent()) {
       ShimRecords.writeDaemonRecord(
-          ShimSockets.socketPath(r.address()),
+          ShimSockets.socketPath(address),
           daemon.get(),
           flags.namespace(),
           flags.address(),
@@ -207,15 +296,16 @@ public final class ShimRunner {
 
   // ---- daemon --------------------------------------------------------------------------------
 
-  private static void daemon(Shim shim, ShimContext ctx) throws Exception {
+  /**
+   * Serves until shutdown: on the listening descriptor {@code listenerFd}, or on {@code -socket}
+   * when it is negative. {@code socket} is the file to remove on exit (null if unknown).
+   */
+  private static void daemon(Shim shim, ShimContext ctx, int listenerFd, Path socket)
+      throws Exception {
     redirectStderrToLogFifo(ctx.bundle());
     configureLogging(ctx.flags().debug());
     Libc.setChildSubreaper(true);
     Files.writeString(ctx.bundle().resolve("shim.pid"), Integer.toString(Libc.getpid()));
-    Path socket =
-        ctx.flags().socket().isEmpty()
-            ? socketFromAddressFile(ctx.bundle())
-            : ShimSockets.socketPath(ctx.flags().socket());
     EventPublisher publisher =
         EventPublisher.toContainerd(ctx.ttrpcAddress(), ctx.flags().namespace());
     CountDownLatch stop = new CountDownLatch(1);
@@ -249,8 +339,8 @@ public final class ShimRunner {
       builder.addService(s);
     }
     TtrpcServer server = builder.build();
-    if (ctx.flags().socket().isEmpty()) {
-      server.startOnInheritedFd(3);
+    if (listenerFd >= 0) {
+      server.startOnInheritedFd(listenerFd);
     } else {
       server.start(ctx.flags().socket());
     }

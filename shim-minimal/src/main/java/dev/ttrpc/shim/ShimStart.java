@@ -31,6 +31,9 @@ import java.util.Set;
  *       The daemon is not waited for: the socket already queues connections.
  * </ol>
  *
+ * <p>{@link #bind} is steps 1 and 2 alone, for a {@code start} that runs in the process that is
+ * to serve the group (the launcher's cold start): that process then needs no spawn.
+ *
  * <p>Stateless; one call per {@code start} process.
  */
 public final class ShimStart {
@@ -41,10 +44,38 @@ public final class ShimStart {
   /** System property naming the launcher to re-run for the daemon (set by the launcher script). */
   public static final String LAUNCHER_PROPERTY = "dev.ttrpc.shim.launcher";
 
+  /**
+   * System property set by the launcher when it runs {@code start} in the process that is to
+   * become the daemon (see {@code ShimRunner}); its value is containerd's pid (the launcher's
+   * parent). Stdout is then the report pipe to the launcher.
+   */
+  public static final String SERVE_PROPERTY = "dev.ttrpc.shim.serve";
+
+  /** Report prefix: what follows is the reply to print; exit status 0. */
+  public static final String REPORT_OK = "ok:";
+
+  /** Report prefix: what follows is the line to print on stderr; exit status 1. */
+  public static final String REPORT_ERROR = "error:";
+
   private ShimStart() {}
 
   /** The outcome: the address to print, and whether an existing daemon was reused. */
   public record Result(String address, boolean reused, int daemonPid) {}
+
+  /**
+   * The group's socket: either bound by this process ({@link #listener} ≥ 0, close-on-exec,
+   * listening, mode 0600) or served by a live daemon ({@link #reused()}). Either way the
+   * bundle's {@code address} file already holds the reply.
+   *
+   * @param address the group's {@code unix://} address
+   * @param listener the listening descriptor, or -1 when another daemon serves the group
+   */
+  public record Binding(String address, int listener) {
+    /** Whether a live daemon already serves the group (nothing was bound). */
+    public boolean reused() {
+      return listener < 0;
+    }
+  }
 
   /**
    * Starts or reuses the daemon for the group.
@@ -61,6 +92,40 @@ public final class ShimStart {
       Map<String, String> env,
       java.util.function.UnaryOperator<String> reply)
       throws IOException {
+    Binding b = bind(bundle, address, reply);
+    if (b.reused()) {
+      return new Result(address, true, 0);
+    }
+    Path socket = ShimSockets.socketPath(address);
+    try {
+      List<String> argv = new java.util.ArrayList<>(daemonCommand);
+      argv.addAll(daemonArgs);
+      int pid =
+          Libc.spawn(
+              argv, daemonEnvironment(env), new Libc.SpawnOptions(bundle, Map.of(3, b.listener()),
+                  true));
+      long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
+      adjustOomScore(parent, pid);
+      return new Result(address, false, pid);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(socket);
+      throw e;
+    } finally {
+      Libc.closeQuietly(b.listener());
+    }
+  }
+
+  /**
+   * The first half of {@link #start}, for a process that is to serve the group itself: binds the
+   * group's socket natively (an existing socket reports {@code EADDRINUSE}: connectable means a
+   * live daemon serves the group, otherwise the stale file is unlinked and the bind retried) and
+   * writes the bundle's {@code address} file. On failure nothing is left bound.
+   *
+   * @param reply the text to write to {@code address} for a given address
+   */
+  public static Binding bind(
+      Path bundle, String address, java.util.function.UnaryOperator<String> reply)
+      throws IOException {
     requireNonNull(bundle, "bundle");
     Path socket = ShimSockets.socketPath(address);
     Files.createDirectories(
@@ -70,7 +135,7 @@ public final class ShimStart {
     // the JDK's own socket support, before anything loads the native bindings.
     if (Files.exists(socket) && canConnectWithJdk(socket)) {
       writeAddressFile(bundle, reply.apply(address));
-      return new Result(address, true, 0);
+      return new Binding(address, -1);
     }
     int listener = -1;
     for (int attempt = 0; listener < 0; attempt++) {
@@ -82,7 +147,7 @@ public final class ShimStart {
         }
         if (canConnect(socket)) {
           writeAddressFile(bundle, reply.apply(address));
-          return new Result(address, true, 0);
+          return new Binding(address, -1);
         }
         Files.deleteIfExists(socket);
       }
@@ -90,18 +155,11 @@ public final class ShimStart {
     try {
       Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
       writeAddressFile(bundle, reply.apply(address));
-      List<String> argv = new java.util.ArrayList<>(daemonCommand);
-      argv.addAll(daemonArgs);
-      int pid =
-          Libc.spawn(
-              argv, daemonEnvironment(env), new Libc.SpawnOptions(bundle, Map.of(3, listener), true));
-      adjustOomScore(pid);
-      return new Result(address, false, pid);
+      return new Binding(address, listener);
     } catch (IOException | RuntimeException e) {
+      Libc.closeQuietly(listener);
       Files.deleteIfExists(socket);
       throw e;
-    } finally {
-      Libc.closeQuietly(listener);
     }
   }
 
@@ -157,14 +215,16 @@ public final class ShimStart {
     return out;
   }
 
-  /** Gives the daemon containerd's OOM score + 1 (containerd is our parent), best effort. */
-  private static void adjustOomScore(int daemonPid) {
+  /**
+   * Gives process {@code pid} the OOM score of {@code containerdPid} + 1 (the runc shim's rule:
+   * the shim goes before containerd), best effort.
+   */
+  public static void adjustOomScore(long containerdPid, long pid) {
     try {
-      long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
       String score =
-          Files.readString(Path.of("/proc/" + parent + "/oom_score_adj")).trim();
+          Files.readString(Path.of("/proc/" + containerdPid + "/oom_score_adj")).trim();
       int adj = Math.min(1000, Integer.parseInt(score) + 1);
-      Files.writeString(Path.of("/proc/" + daemonPid + "/oom_score_adj"), Integer.toString(adj));
+      Files.writeString(Path.of("/proc/" + pid + "/oom_score_adj"), Integer.toString(adj));
     } catch (IOException | NumberFormatException e) {
       // Best effort, as in the runc shim: the daemon runs fine with the default score.
     }

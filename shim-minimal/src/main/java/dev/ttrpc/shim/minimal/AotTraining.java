@@ -19,9 +19,12 @@ import dev.ttrpc.proto.containerd.task.v2.TaskTtrpc;
 import dev.ttrpc.proto.containerd.task.v2.WaitRequest;
 import dev.ttrpc.shim.EventPublisher;
 import dev.ttrpc.shim.Json;
+import dev.ttrpc.shim.ShimContext;
 import dev.ttrpc.shim.ShimFlags;
+import dev.ttrpc.shim.ShimRecords;
 import dev.ttrpc.shim.ShimRunner;
 import dev.ttrpc.shim.ShimSockets;
+import dev.ttrpc.shim.ShimStart;
 import dev.ttrpc.shim.StartInput;
 import dev.ttrpc.shim.sys.Libc;
 import dev.ttrpc.shim.task.EventMessages;
@@ -65,6 +68,7 @@ public final class AotTraining {
       ShimRunner.startReplyJson("unix:///x");
       Libc.geteuid();
       Libc.processExists(Libc.getpid());
+      trainColdStart(dir, flags);
 
       String events = "unix://" + dir.resolve("events.sock");
       String task = "unix://" + dir.resolve("task.sock");
@@ -120,6 +124,40 @@ public final class AotTraining {
       }
     }
     System.exit(0);
+  }
+
+  /**
+   * The launcher's cold start, where {@code start} runs in the daemon JVM before it serves (see
+   * {@code ShimRunner}): group rule, bind, address file, daemon record, then a second start of
+   * the group that finds the socket served. Best effort, like the rest of the training.
+   */
+  private static void trainColdStart(Path dir, ShimFlags flags) {
+    try {
+      Path bundle = Files.createDirectories(dir.resolve("start-bundle"));
+      Files.writeString(bundle.resolve("config.json"),
+          "{\"annotations\":{\"io.containerd.runc.v2.group\":\"g\"}}");
+      ShimContext ctx = new ShimContext(flags, bundle, StartInput.EMPTY, System.getenv());
+      String group = new MinimalShim().groupId(ctx, ShimRunner.annotations(bundle));
+      String address =
+          ShimSockets.socketAddress(flags.address(), flags.namespace(), group, dir.resolve("s"));
+      ShimStart.Binding b = ShimStart.bind(bundle, address, a -> a);
+      try {
+        var self = ShimRecords.ProcessIdentity.of(Libc.getpid());
+        if (self.isPresent()) {
+          ShimRecords.writeDaemonRecord(ShimSockets.socketPath(address), self.get(),
+              flags.namespace(), flags.address(), group, self.get());
+        }
+        ShimStart.bind(bundle, address, a -> a);
+        // After its report the daemon puts /dev/null over its stdout: dup2 onto itself here.
+        int devNull = Libc.open(Path.of("/dev/null"), Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+        Libc.dup2(devNull, devNull);
+        Libc.close(devNull);
+      } finally {
+        Libc.closeQuietly(b.listener());
+      }
+    } catch (Exception e) {
+      BUILD_LOG.println("AOT training: cold start not trained: " + e);
+    }
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.ttrpc.proto.containerd.task.v2.DeleteResponse;
 import dev.ttrpc.shim.ShimRecords;
 import dev.ttrpc.shim.ShimRecords.ProcessIdentity;
 import dev.ttrpc.shim.ShimSockets;
+import dev.ttrpc.shim.ShimStart;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (src/main/dist) against this module's classes; "the JVM path" is either the real shim or, to
  * see whether the shortcut was taken, a stub java that prints {@value #STUB_OUTPUT}. The test
  * JVM plays containerd (it is the launcher's parent), a {@code sleep} process plays the daemon.
+ * The cold-start tests run the real daemon the launcher starts (and kill it at the end).
  */
 class LauncherFastPathTest {
   private static final String STUB_OUTPUT = "jvm-path";
@@ -54,6 +56,8 @@ class LauncherFastPathTest {
   private Process daemon;
   private ServerSocketChannel listener;
   private Path socket;
+  /** Daemons a test made the launcher start (killed at the end). */
+  private final List<Long> served = new ArrayList<>();
 
   @BeforeEach
   void setUp() throws IOException {
@@ -81,6 +85,10 @@ class LauncherFastPathTest {
 
   @AfterEach
   void tearDown() throws IOException {
+    for (long pid : served) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    served.clear();
     if (daemon != null) {
       daemon.destroyForcibly();
     }
@@ -311,6 +319,206 @@ class LauncherFastPathTest {
     assertEquals(0, jvm.status, jvm.text());
     DeleteResponse own = DeleteResponse.parseFrom(jvm.stdout);
     assertEquals(137, own.getExitStatus(), "not the other task's exit: " + own);
+  }
+
+  // ---- cold start: `start` in the daemon JVM ------------------------------------------------
+
+  @Test
+  void coldStartInTheDaemonJvmAnswersAsTheStartJvm() throws Exception {
+    socket = groupSocket(group);
+    Result jvm = run(List.of("start"), Map.of("MINIMAL_SHIM_FAST_PATHS", "off"), null);
+    assertEquals(0, jvm.status, jvm.text() + new String(jvm.stderr, StandardCharsets.UTF_8));
+    assertEquals("", new String(jvm.stderr, StandardCharsets.UTF_8));
+    String jvmAddressFile = Files.readString(bundle.resolve("address"));
+    long spawned = recordedDaemonPid();
+    assertFalse(isServeJvm(spawned), "the start JVM spawned a daemon of its own");
+    stopDaemon(spawned);
+    Files.delete(bundle.resolve("address"));
+
+    Result cold = run(List.of("start"), Map.of(), null);
+    assertEquals(jvm.status, cold.status, new String(cold.stderr, StandardCharsets.UTF_8));
+    assertArrayEquals(jvm.stdout, cold.stdout, cold.text());
+    assertArrayEquals(jvm.stderr, cold.stderr);
+    assertEquals(jvmAddressFile, Files.readString(bundle.resolve("address")));
+    long pid = recordedDaemonPid();
+    served.add(pid);
+    assertTrue(isServeJvm(pid), "the daemon ran start itself");
+    // Written once it serves, as by a spawned daemon: after the reply.
+    Path pidFile = bundle.resolve("shim.pid");
+    for (int i = 0; i < 400 && !Files.exists(pidFile); i++) {
+      Thread.sleep(25);
+    }
+    assertEquals(Long.toString(pid), Files.readString(pidFile));
+    assertTrue(ShimStart.canConnect(socket));
+    // What the start JVM gives a spawned daemon: a session of its own, the bundle as working
+    // directory, stdio on /dev/null, containerd's OOM score + 1, no ignored SIGINT/SIGQUIT.
+    assertEquals(pid, statField(pid, 6), "session leader");
+    assertEquals(bundle.toRealPath(), Path.of("/proc/" + pid + "/cwd").toRealPath());
+    for (int fd = 0; fd <= 2; fd++) {
+      assertEquals("/dev/null", Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/" + fd))
+          .toString(), "fd " + fd);
+    }
+    int containerdScore = Integer.parseInt(
+        Files.readString(Path.of("/proc/self/oom_score_adj")).trim());
+    assertEquals(Math.min(1000, containerdScore + 1), Integer.parseInt(
+        Files.readString(Path.of("/proc/" + pid + "/oom_score_adj")).trim()));
+    long ignored = Long.parseLong(procStatus(pid, "SigIgn"), 16);
+    assertEquals(0, ignored & ((1L << 1) | (1L << 2)), "SIGINT/SIGQUIT ignored: " + ignored);
+
+    // The daemon record lets the next start of the group take the shell shortcut.
+    assertEquals("unix://" + socket, runStub(List.of("start")).text());
+  }
+
+  @Test
+  void coldStartReusesALiveDaemonItCannotVerify() throws Exception {
+    // A live daemon without a record (say, containerd restarted): the serve JVM finds the socket
+    // in use and answers with it, as the start JVM does, and leaves no process behind.
+    startFakeDaemon(group);
+    Result jvm = run(List.of("start"), Map.of("MINIMAL_SHIM_FAST_PATHS", "off"), null);
+    assertEquals(0, jvm.status);
+    String jvmAddressFile = Files.readString(bundle.resolve("address"));
+    Files.delete(bundle.resolve("address"));
+
+    Result cold = run(List.of("start"), Map.of(), null);
+    assertEquals(0, cold.status, new String(cold.stderr, StandardCharsets.UTF_8));
+    assertArrayEquals(jvm.stdout, cold.stdout);
+    assertEquals("unix://" + socket, cold.text());
+    assertEquals("", new String(cold.stderr, StandardCharsets.UTF_8));
+    assertEquals(jvmAddressFile, Files.readString(bundle.resolve("address")));
+    assertFalse(Files.exists(ShimRecords.daemonRecord(socket)), "no daemon of its own");
+    assertTrue(waitUntilNoServeJvm(), "the serve JVM exited");
+  }
+
+  @Test
+  void coldStartReplacesAStaleSocket() throws Exception {
+    socket = groupSocket(group);
+    Files.createDirectories(SOCKET_DIR);
+    Files.deleteIfExists(socket);
+    try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      dead.bind(UnixDomainSocketAddress.of(socket));
+    }
+    assertTrue(Files.exists(socket), "a socket file nobody serves");
+    Result cold = run(List.of("start"), Map.of(), null);
+    assertEquals(0, cold.status, new String(cold.stderr, StandardCharsets.UTF_8));
+    assertEquals("unix://" + socket, cold.text());
+    long pid = recordedDaemonPid();
+    served.add(pid);
+    assertTrue(isServeJvm(pid));
+    assertTrue(ShimStart.canConnect(socket));
+  }
+
+  @Test
+  void coldStartFailureReportsTheStartJvmsErrorAndLeavesNothing() throws Exception {
+    socket = groupSocket(group);
+    Path config = tmp.resolve("broken.toml");
+    Files.writeString(config, "grouping = \"sideways\"\n");
+    Map<String, String> env = Map.of("MINIMAL_SHIM_CONFIG", config.toString());
+    Result jvm = run(List.of("start"), withEnv(env, "MINIMAL_SHIM_FAST_PATHS", "off"), null);
+    assertEquals(1, jvm.status);
+    String error = new String(jvm.stderr, StandardCharsets.UTF_8);
+    assertTrue(error.startsWith("containerd-shim-minimal-v2: "), error);
+
+    Result cold = run(List.of("start"), env, null);
+    assertEquals(1, cold.status);
+    assertEquals(error, new String(cold.stderr, StandardCharsets.UTF_8));
+    assertEquals("", cold.text());
+    assertNothingLeft();
+
+    // A daemon JVM that cannot start at all reports nothing: the start JVM runs and says why.
+    Result broken = run(List.of("start"), Map.of("MINIMAL_SHIM_JVM_OPTS", "-XX:+NoSuchOption"),
+        null);
+    assertTrue(broken.status != 0, "status " + broken.status);
+    assertTrue(new String(broken.stderr, StandardCharsets.UTF_8).contains("NoSuchOption"),
+        new String(broken.stderr, StandardCharsets.UTF_8));
+    assertEquals("", broken.text());
+    assertNothingLeft();
+  }
+
+  @Test
+  void coldStartLeavesInputsItDoesNotPassToTheStartJvm() throws Exception {
+    // Runtime options on stdin, and flags containerd never gives start: the start JVM decides.
+    socket = groupSocket(group);
+    Result withOptions = run(List.of("start"), Map.of("MINIMAL_SHIM_JAVA", stubJava.toString()),
+        new byte[] {0x0a, 0x01, 0x78});
+    assertEquals(STUB_OUTPUT, withOptions.text());
+    assertEquals(STUB_STATUS, withOptions.status);
+    assertJvmPath(List.of("-bundle", bundle.toString(), "start"), "-bundle");
+    assertJvmPath(List.of("-socket", "/x", "start"), "-socket");
+    assertJvmPath(List.of("start"), Map.of("MINIMAL_SHIM_FAST_PATHS", "off"), "disabled");
+    assertNothingLeft();
+  }
+
+  private void assertNothingLeft() throws Exception {
+    assertFalse(Files.exists(socket), "socket left behind");
+    assertFalse(Files.exists(ShimRecords.daemonRecord(socket)), "record left behind");
+    assertFalse(Files.exists(bundle.resolve("address")), "address file written");
+    assertTrue(waitUntilNoServeJvm(), "a serve JVM left running");
+  }
+
+  private static Map<String, String> withEnv(Map<String, String> env, String k, String v) {
+    Map<String, String> out = new HashMap<>(env);
+    out.put(k, v);
+    return out;
+  }
+
+  private Path groupSocket(String groupId) {
+    return ShimSockets.socketPath(
+        ShimSockets.socketAddress(containerdAddress, namespace, groupId, SOCKET_DIR));
+  }
+
+  private long recordedDaemonPid() throws IOException {
+    for (String line : Files.readAllLines(ShimRecords.daemonRecord(socket))) {
+      if (line.startsWith("pid=")) {
+        return Long.parseLong(line.substring(4));
+      }
+    }
+    throw new AssertionError("no pid in the daemon record");
+  }
+
+  /** Whether {@code pid} is a JVM the launcher ran with this test's task id and serve flag. */
+  private boolean isServeJvm(long pid) {
+    try {
+      String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline"))
+          .replace('\0', ' ');
+      return cmdline.contains("-D" + ShimStart.SERVE_PROPERTY + "=") && cmdline.contains(id);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private boolean waitUntilNoServeJvm() throws InterruptedException {
+    for (int i = 0; i < 200; i++) {
+      if (ProcessHandle.allProcesses().noneMatch(p -> isServeJvm(p.pid()))) {
+        return true;
+      }
+      Thread.sleep(25);
+    }
+    return false;
+  }
+
+  private void stopDaemon(long pid) throws Exception {
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    for (int i = 0; i < 200 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        i++) {
+      Thread.sleep(25);
+    }
+    Files.deleteIfExists(socket);
+    Files.deleteIfExists(ShimRecords.daemonRecord(socket));
+  }
+
+  private static long statField(long pid, int field) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] rest = stat.substring(stat.lastIndexOf(") ") + 2).split(" ");
+    return Long.parseLong(rest[field - 3]);
+  }
+
+  private static String procStatus(long pid, String key) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith(key + ":")) {
+        return line.substring(key.length() + 1).trim();
+      }
+    }
+    throw new AssertionError(key + " not in /proc/" + pid + "/status");
   }
 
   // ---- helpers ------------------------------------------------------------------------------
