@@ -1228,7 +1228,7 @@ public final class Libc {
   public static int setPipeSize(int fd, int bytes) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
-      int rc = (int) FCNTL.invokeExact(cap, fd, F_SETPIPE_SZ, (long) bytes);
+      int rc = (int) Fcntl.H.invokeExact(cap, fd, F_SETPIPE_SZ, (long) bytes);
       return rc >= 0 ? rc : -errnoOf(cap);
     } catch (Throwable t) {
       throw rethrow(t);
@@ -1253,7 +1253,7 @@ public final class Libc {
   /** The bytes waiting to be read on {@code fd} ({@code FIONREAD}), or {@code -errno}. */
   public static int bytesReadable(CallState st, int fd) {
     try {
-      int rc = (int) IOCTL_PTR.invokeExact(st.capture, fd, FIONREAD, st.intOut);
+      int rc = (int) IoctlPtr.H.invokeExact(st.capture, fd, FIONREAD, st.intOut);
       return rc == 0 ? st.intOut.get(JAVA_INT, 0) : -errnoOf(st.capture);
     } catch (Throwable t) {
       throw rethrow(t);
@@ -1268,7 +1268,7 @@ public final class Libc {
   public static long readNonBlocking(CallState st, int fd, MemorySegment buffer, long length) {
     try {
       while (true) {
-        long n = (long) READ.invokeExact(st.capture, fd, buffer, length);
+        long n = (long) Read.H.invokeExact(st.capture, fd, buffer, length);
         if (n >= 0) {
           return n;
         }
@@ -1289,7 +1289,7 @@ public final class Libc {
   public static long writeNonBlocking(CallState st, int fd, MemorySegment buffer, long length) {
     try {
       while (true) {
-        long n = (long) WRITE.invokeExact(st.capture, fd, buffer, length);
+        long n = (long) Write.H.invokeExact(st.capture, fd, buffer, length);
         if (n >= 0) {
           return n;
         }
@@ -1312,7 +1312,7 @@ public final class Libc {
     try {
       while (true) {
         long n =
-            (long) SPLICE.invokeExact(st.capture, in, MemorySegment.NULL, out, MemorySegment.NULL,
+            (long) Splice.H.invokeExact(st.capture, in, MemorySegment.NULL, out, MemorySegment.NULL,
                 length, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
         if (n >= 0) {
           return n;
