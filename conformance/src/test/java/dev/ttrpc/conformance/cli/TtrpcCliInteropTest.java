@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ttrpc.conformance.interop.InteropServer;
 import dev.ttrpc.conformance.support.CommandResult;
+import dev.ttrpc.conformance.support.Commands;
 import dev.ttrpc.conformance.support.TtrpcTool;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -184,6 +186,25 @@ class TtrpcCliInteropTest {
       assertTrue(r.stderr().contains("broken.proto:2"), "protoc's own message: " + r.describe());
     } finally {
       Files.deleteIfExists(broken);
+    }
+  }
+
+  @Test
+  void launcherWorksFromADirectoryWithSpaces() throws Exception {
+    Path dist = TtrpcTool.launcher().getParent().getParent();
+    Path copy = Files.createTempDirectory("ttrpc cli with spaces").resolve("dist dir");
+    try {
+      CommandResult copied =
+          Commands.run(Duration.ofMinutes(1), "cp", "-a", dist.toString(), copy.toString());
+      assertEquals(0, copied.exitCode(), copied::describe);
+      CommandResult r =
+          Commands.run(Duration.ofMinutes(1), copy.resolve("bin/ttrpc").toString(),
+              "call", "--proto", proto, "--compact", address, SERVICE + "EmptyCall", "{}");
+      assertEquals(0, r.exitCode(), r::describe);
+      assertEquals("{}\n", r.stdout(), r::describe);
+      assertEquals("", r.stderr(), r::describe);
+    } finally {
+      Commands.run(Duration.ofMinutes(1), "rm", "-rf", copy.getParent().toString());
     }
   }
 }
