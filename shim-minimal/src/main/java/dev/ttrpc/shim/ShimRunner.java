@@ -192,7 +192,6 @@ public final class ShimRunner {
     ShimStart.Binding binding = null;
     String reply;
     ShimContext daemonCtx;
-    int devNull;
     try {
       long containerd = Long.parseLong(caller);
       byte[] stdin = System.in.readAllBytes();
@@ -213,11 +212,11 @@ public final class ShimRunner {
       daemonCtx =
           new ShimContext(ShimFlags.parse(flags.daemonArguments()), bundle, StartInput.EMPTY,
               daemonEnv);
-      // Opened before the report: after it, nothing may fail that leaves the launcher reading.
-      devNull = Libc.open(Path.of("/dev/null"), Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
       binding = ShimStart.bind(bundle, address, a -> json ? startReplyJson(a) : a);
       if (!binding.reused()) {
-        int self = Libc.getpid();
+        // The JDK's pid, not Libc's: every distinct downcall shape linked before the report
+        // spins classes the AOT cache cannot hold, and containerd waits for the report.
+        int self = (int) ProcessHandle.current().pid();
         ShimStart.adjustOomScore(containerd, self);
         recordDaemon(address, self, containerd, flags, group);
       }
@@ -233,9 +232,14 @@ public final class ShimRunner {
     report.print(ShimStart.REPORT_OK + reply);
     report.flush();
     // The launcher reads until end of file: from here on stdout is /dev/null, as for a spawned
-    // daemon.
-    Libc.dup2(devNull, 1);
-    Libc.close(devNull);
+    // daemon. The launcher put stderr on /dev/null (daemon() moves it to the log only later), so
+    // no open() of /dev/null (one more downcall shape to link) is needed before the report.
+    try {
+      Libc.dup2(2, 1);
+    } catch (ErrnoException e) {
+      // No stderr at all: closing stdout still ends the launcher's read.
+      Libc.closeQuietly(1);
+    }
     if (binding.reused()) {
       return 0;
     }

@@ -142,16 +142,15 @@ public final class AotTraining {
           ShimSockets.socketAddress(flags.address(), flags.namespace(), group, dir.resolve("s"));
       ShimStart.Binding b = ShimStart.bind(bundle, address, a -> a);
       try {
-        var self = ShimRecords.ProcessIdentity.of(Libc.getpid());
+        var self = ShimRecords.ProcessIdentity.of(ProcessHandle.current().pid());
         if (self.isPresent()) {
           ShimRecords.writeDaemonRecord(ShimSockets.socketPath(address), self.get(),
               flags.namespace(), flags.address(), group, self.get());
         }
         ShimStart.bind(bundle, address, a -> a);
-        // After its report the daemon puts /dev/null over its stdout: dup2 onto itself here.
-        int devNull = Libc.open(Path.of("/dev/null"), Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
-        Libc.dup2(devNull, devNull);
-        Libc.close(devNull);
+        // After its report the daemon puts its stderr (/dev/null) over its stdout: here a dup2
+        // of stderr onto itself, which changes nothing.
+        Libc.dup2(2, 2);
       } finally {
         Libc.closeQuietly(b.listener());
       }
