@@ -123,7 +123,9 @@ public final class TtrpcClientBuilder {
 
   /**
    * Runs the connection on {@code group}, which the application owns: the client never shuts it
-   * down, and it must outlive the client. It must be a Netty {@code MultiThreadIoEventLoopGroup}
+   * down, and it must outlive the client. Should it stop first all the same, the client fails its
+   * pending calls with {@code UNAVAILABLE} and closes; with the epoll handler it also closes the
+   * socket the stopped loop left open. It must be a Netty {@code MultiThreadIoEventLoopGroup}
    * with the epoll I/O handler (or the NIO one, which has no peer credentials and no abstract
    * addresses). Without one, clients and servers share one group of daemon threads, created when
    * the first of them opens and shut down when the last one closes.

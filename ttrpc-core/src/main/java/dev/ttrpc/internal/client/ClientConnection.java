@@ -30,6 +30,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.Future;
@@ -77,7 +78,7 @@ public final class ClientConnection implements TtrpcClient {
   private final Runnable drainTask = this::drain;
   private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
   private final AtomicBoolean closeHandled = new AtomicBoolean();
-  private final GenericFutureListener<Future<Object>> onLoopTerminated = f -> onClosed();
+  private final GenericFutureListener<Future<Object>> onLoopTerminated = f -> onLoopGone();
   private volatile boolean closed;
   private Channel channel;
   private EventLoop eventLoop;
@@ -488,6 +489,23 @@ public final class ClientConnection implements TtrpcClient {
       return (StatusException) t;
     }
     return Status.fromThrowable(t).asException(t);
+  }
+
+  /**
+   * The loop has terminated without channelInactive: fails what the connection holds, as
+   * channelInactive would, and closes the socket, which the dead loop can no longer close: else
+   * the descriptor leaks and the server keeps a connection that nobody will use again.
+   */
+  private void onLoopGone() {
+    onClosed();
+    if (channel instanceof EpollDomainSocketChannel) {
+      try {
+        // Idempotent: a socket the loop did close is not closed twice.
+        ((EpollDomainSocketChannel) channel).fd().close();
+      } catch (IOException e) {
+        log.debug("ttrpc: closing the socket of a client whose event loop ended", e);
+      }
+    }
   }
 
   /** Fails everything pending; on the event loop, or after it has terminated. Runs once. */
