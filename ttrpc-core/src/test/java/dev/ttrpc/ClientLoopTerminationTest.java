@@ -1,11 +1,9 @@
 package dev.ttrpc;
 
-import static dev.ttrpc.testing.TestService.str;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.google.protobuf.StringValue;
 import dev.ttrpc.testing.TestService;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -14,10 +12,6 @@ import io.netty.channel.epoll.EpollIoHandler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -44,20 +38,10 @@ class ClientLoopTerminationTest {
       for (int round = 0; round < 20; round++) {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         TtrpcClient client = TtrpcClient.builder().address(socket).eventLoopGroup(group).connect();
-        List<CompletableFuture<StringValue>> calls = new ArrayList<>();
-        for (int i = 0; i < 3000; i++) {
-          calls.add(client.callAsync(TestService.ECHO, str("r" + i), CallOptions.DEFAULT));
-        }
+        InFlightEchoes calls = InFlightEchoes.start(client, 3000);
         Thread.sleep(round % 5);
         group.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
-        for (CompletableFuture<StringValue> call : calls) {
-          try {
-            assertEquals("r", call.get(5, TimeUnit.SECONDS).getValue().substring(0, 1));
-          } catch (ExecutionException e) {
-            StatusException failure = (StatusException) e.getCause();
-            assertEquals(Status.Code.UNAVAILABLE, failure.code(), failure.toString());
-          }
-        }
+        calls.assertEachEnds();
         client.closeFuture().get(5, TimeUnit.SECONDS);
         assertTrue(client.isClosed(), "round " + round);
         client.close();

@@ -1,11 +1,8 @@
 package dev.ttrpc;
 
-import static dev.ttrpc.testing.TestService.str;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.google.protobuf.StringValue;
 import dev.ttrpc.testing.TestService;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -13,10 +10,6 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,20 +42,10 @@ class ServerLoopTerminationTest {
               .build()
               .start(socket);
       try (TtrpcClient client = TtrpcClient.connect(socket)) {
-        List<CompletableFuture<StringValue>> calls = new ArrayList<>();
-        for (int i = 0; i < 3000; i++) {
-          calls.add(client.callAsync(TestService.ECHO, str("r" + i), CallOptions.DEFAULT));
-        }
+        InFlightEchoes calls = InFlightEchoes.start(client, 3000);
         Thread.sleep(round % 5);
         group.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
-        for (CompletableFuture<StringValue> call : calls) {
-          try {
-            assertEquals("r", call.get(5, TimeUnit.SECONDS).getValue().substring(0, 1));
-          } catch (ExecutionException e) {
-            StatusException failure = (StatusException) e.getCause();
-            assertEquals(Status.Code.UNAVAILABLE, failure.code(), failure.toString());
-          }
-        }
+        calls.assertEachEnds();
         client.closeFuture().get(5, TimeUnit.SECONDS);
         assertTrue(client.isClosed(), "round " + round);
       } finally {
