@@ -134,6 +134,8 @@ public final class RunLifecycleScenarios implements ScenarioGroup {
 
   void s31_logUriFile() throws IOException {
     Path log = c.containerd().dir().resolve("logs").resolve("f1-" + c.target().label() + ".log");
+    // The shim appends to the file: a rerun must not see an earlier run's lines.
+    Files.deleteIfExists(log);
     int mark = c.mark();
     CommandResult r = c.run("--rm", "--log-uri", "file://" + log, "--",
         "f1", "/bin/sh", "-c", "echo out; echo err >&2");

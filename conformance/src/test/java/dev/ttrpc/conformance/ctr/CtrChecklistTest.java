@@ -9,6 +9,7 @@ import dev.ttrpc.conformance.shim.ScenarioResult;
 import dev.ttrpc.conformance.support.Prerequisites;
 import dev.ttrpc.conformance.support.PrivateContainerd;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -28,6 +29,18 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass(name = "{0}")
 @EnumSource(ShimVariant.class)
 class CtrChecklistTest {
+
+  /**
+   * Scenarios in which the reference shim itself loses a race now and then, by scenario id, with
+   * the cause. Only these, and only on the reference, get a second run: the checklist has to pass
+   * there to show the scenario is right, but the race is upstream's, not the scenario's. Our shim
+   * gets no second run anywhere.
+   */
+  private static final Map<String, String> REFERENCE_RACES = Map.of(
+      "s31",
+      "containerd 1.6.20's runc shim hands the shared file:// log to its stdout copier without the"
+          + " close count the stderr copier uses, so stdout's end can close the file before"
+          + " stderr's last write: about 1 run in 20 here, with 'error copying stderr' in its log");
 
   private static PrivateContainerd containerd;
 
@@ -65,6 +78,12 @@ class CtrChecklistTest {
           String missingTool = Checklist.missingTool(s);
           Prerequisites.require(missingTool == null, String.valueOf(missingTool));
           result = runner.run(s, variant.target());
+          String race = variant == ShimVariant.RUNC ? REFERENCE_RACES.get(s.id()) : null;
+          if (race != null && result.status() == ScenarioResult.Status.FAIL) {
+            System.err.printf("%s failed on the reference shim (%s); once more:%n%s%n",
+                s.name(), race, result.reason());
+            result = runner.run(s, variant.target());
+          }
         } finally {
           if (lastOfGroup) {
             runner.finishGroup(s.group(), variant.target());
