@@ -317,7 +317,8 @@ final class StreamingCall<Q, R> implements BidiStreamCall<Q, R> {
         end(Status.of(Status.Code.INTERNAL, "ttrpc: error unmarshalling payload: " + e.getMessage()), false);
         return false;
       }
-      if (inbound.offer(message)) {
+      // Counted by size too, so that a server's large messages pause reads at the byte capacity.
+      if (inbound.offer(message, length)) {
         watchStall();
       }
       return true;
