@@ -130,7 +130,9 @@ public final class TtrpcServerBuilder {
 
   /**
    * How many bytes one connection may hold for its client (default 64 MiB): the requests of calls
-   * not yet answered plus the answers the client has not yet read off the socket.
+   * not yet answered, each charged 2 KiB more for the running call (about what a waiting handler
+   * holds), the messages of its streams not yet read by their handlers, and the answers the client
+   * has not yet read off the socket.
    *
    * <p>A connection keeps reading requests while its answers wait to be written: clients that only
    * read once their own writes have gone through (Go ttrpc 1.2.0 to 1.2.3 does, with many large
@@ -141,10 +143,15 @@ public final class TtrpcServerBuilder {
    *       the budget again (the client's writes simply wait);
    *   <li>if the client is not taking its answers, reading goes on, but each new request is
    *       answered at once with {@code RESOURCE_EXHAUSTED} and not run;
-   *   <li>a client that holds twice the budget in unread answers is disconnected.
+   *   <li>a client that holds twice the budget in unread answers is disconnected;
+   *   <li>a stream message that takes the connection past the budget pauses reading until the
+   *       connection holds half the budget again, whether or not the client takes its answers
+   *       (only handlers reading their streams free that memory); if no handler takes a stream
+   *       message for a second meanwhile, the stream with the most unread bytes fails with {@code
+   *       ttrpc: stream buffer full}.
    * </ul>
    *
-   * Frames of streaming calls are governed by each stream's own buffer instead.
+   * Each stream also pauses reading on its own once 64 of its messages or 4 MiB wait unread.
    *
    * @param bytes the budget, at least 64 KiB
    * @return this builder

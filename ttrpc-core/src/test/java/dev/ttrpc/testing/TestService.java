@@ -11,6 +11,7 @@ import dev.ttrpc.ServiceDefinition;
 import dev.ttrpc.Status;
 import dev.ttrpc.TtrpcServer;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** A test service {@code test.v1.Test} with one method per behaviour the tests need. */
@@ -49,6 +50,8 @@ public final class TestService {
   public final AtomicReference<TtrpcServer> server = new AtomicReference<>();
   public final CountDownLatch blocked = new CountDownLatch(1);
   public final CountDownLatch release = new CountDownLatch(1);
+  /** How many Block calls have started. */
+  public final AtomicInteger blockCalls = new AtomicInteger();
   public final AtomicReference<ServerCallContext> lastContext = new AtomicReference<>();
   /** Counted down by a cancellation listener of the last Sleep call. */
   public final CountDownLatch sleepCancelled = new CountDownLatch(1);
@@ -99,6 +102,7 @@ public final class TestService {
         })
         .unary(BLOCK, (req, ctx) -> {
           lastContext.set(ctx);
+          blockCalls.incrementAndGet();
           blocked.countDown();
           release.await();
           return str("released");

@@ -33,6 +33,7 @@ import java.util.Queue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,15 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
   static final String SERVER_CLOSED = "ttrpc: server closed";
   static final String NO_LONGER_ACTIVE = "StreamID is no longer active";
 
+  /**
+   * What a call costs besides its Request, charged against the memory budget for as long as it
+   * runs: a parked unary handler holds about 2.5 KiB of heap (its virtual thread and the call's
+   * objects), so a stream of tiny Requests whose handlers wait cannot start calls without bound.
+   */
+  static final int CALL_BYTES = 2048;
+  /** What a queued stream message costs besides its payload (the parsed message's objects). */
+  static final int MESSAGE_BYTES = 128;
+
   private final ServerImpl server;
   private final Channel channel;
   private final PeerCredentials peer;
@@ -70,6 +80,18 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
   /** Claimed by whichever ends the connection: channelInactive, or the loop's termination. */
   private final AtomicBoolean endHandled = new AtomicBoolean();
   private final GenericFutureListener<Future<Object>> onLoopTerminated = f -> onLoopGone();
+  /** Bytes of the unread messages of this connection's streams; readers count theirs out. */
+  private final AtomicLong streamBytes = new AtomicLong();
+  /** Counts the times stream messages left their queues (taken or dropped): progress. */
+  private final AtomicLong streamTakes = new AtomicLong();
+  /**
+   * Whether reads are paused for memory (either reason below): readers that free stream bytes then
+   * ask the loop to check whether reads may resume. Set before the loop reads the stream bytes it
+   * pauses for, so that a reader either sees it set or its freed bytes are seen by the loop.
+   */
+  private volatile boolean pausedForMemory;
+  private final AtomicBoolean resumeCheckScheduled = new AtomicBoolean();
+  private final Runnable resumeCheck = this::resumeCheck;
 
   // Confined to the event loop.
   private final IntObjectHashMap<ServerStream> streams = new IntObjectHashMap<>();
@@ -81,6 +103,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
   private long refusedWhileBlocked;
   /** Reads are paused because the peer keeps writing requests while reading nothing. */
   private boolean pausedForRefusals;
+  /** Reads are paused because stream messages and running calls hold more than the budget. */
+  private boolean pausedForStreams;
+  /** A check of a memory pause is scheduled (see {@link #watchMemoryPause}). */
+  private boolean memoryWatchScheduled;
   private long lastStreamId;
   private boolean draining;
   private boolean closing;
@@ -249,7 +275,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
               Wire.flags(frame));
       handedOff = false;
     }
-    call.requestBytes = frame.readableBytes();
+    call.requestBytes = frame.readableBytes() + CALL_BYTES;
     requestBytesHeld += call.requestBytes;
     streams.put(streamId, call);
     long timeout = request.timeoutNano();
@@ -280,8 +306,112 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     String error = stream.onData(frame);
     if (error != null) {
       endStream(stream, Status.of(Status.Code.INVALID_ARGUMENT, error));
+    } else {
+      checkStreamMemory();
     }
     return true;
+  }
+
+  /**
+   * Called by a stream's queue (see {@link InboundMessages}) when its unread bytes change: {@code
+   * +bytes} on the event loop as a message is queued, {@code -bytes} on the reader's thread. A
+   * reader that frees bytes while reads are paused for memory asks the loop to look again.
+   */
+  void streamBytesChanged(long delta) {
+    streamBytes.addAndGet(delta);
+    if (delta < 0) {
+      streamTakes.incrementAndGet();
+      if (pausedForMemory && resumeCheckScheduled.compareAndSet(false, true)) {
+        try {
+          channel.eventLoop().execute(resumeCheck);
+        } catch (RejectedExecutionException e) {
+          // The loop is gone, and with it the connection.
+          resumeCheckScheduled.set(false);
+        }
+      }
+    }
+  }
+
+  private void resumeCheck() {
+    resumeCheckScheduled.set(false);
+    maybeResumeReads();
+  }
+
+  /** What the calls and streams of this connection hold of its budget, answers not counted. */
+  private long inboundBytes() {
+    return requestBytesHeld + streamBytes.get();
+  }
+
+  /**
+   * After a stream message was queued (event loop): past the budget, reads pause until the
+   * connection holds half of it again. Unlike the pause for Requests this one does not end when
+   * the peer stops reading its answers: only readers taking messages (or their streams ending)
+   * free this memory, so reading on would let it grow without bound.
+   */
+  private void checkStreamMemory() {
+    if (pausedForStreams) {
+      return;
+    }
+    pausedForMemory = true;
+    if (inboundBytes() > memoryBudget) {
+      pausedForStreams = true;
+      readGate.hold();
+      watchMemoryPause();
+    } else {
+      pausedForMemory = pausedForBudget;
+    }
+  }
+
+  /**
+   * While reads are paused for memory, looks again every {@link InboundMessages#GRACE_NANOS}:
+   * resumes reads if the memory is free, and if no reader has taken a stream message meanwhile,
+   * fails the stream with the most unread bytes ("stream buffer full", as a stalled stream is
+   * failed), so that streams whose handlers do not read cannot hold the connection forever.
+   */
+  private void watchMemoryPause() {
+    if (memoryWatchScheduled) {
+      return;
+    }
+    memoryWatchScheduled = true;
+    long takesBefore = streamTakes.get();
+    channel
+        .eventLoop()
+        .schedule(
+            () -> {
+              memoryWatchScheduled = false;
+              maybeResumeReads();
+              if (!pausedForStreams && !pausedForBudget) {
+                return;
+              }
+              if (pausedForStreams && streamTakes.get() == takesBefore) {
+                StreamingServerCall fullest = fullestStream();
+                if (fullest != null) {
+                  endStream(
+                      fullest,
+                      Status.of(Status.Code.INVALID_ARGUMENT, StreamingServerCall.BUFFER_FULL));
+                }
+              }
+              if ((pausedForStreams || pausedForBudget) && channel.isActive()) {
+                watchMemoryPause();
+              }
+            },
+            InboundMessages.GRACE_NANOS,
+            TimeUnit.NANOSECONDS);
+  }
+
+  private StreamingServerCall fullestStream() {
+    StreamingServerCall fullest = null;
+    long most = 0;
+    for (ServerStream s : streams.values()) {
+      if (s instanceof StreamingServerCall) {
+        long bytes = ((StreamingServerCall) s).queuedBytes();
+        if (bytes > most) {
+          most = bytes;
+          fullest = (StreamingServerCall) s;
+        }
+      }
+    }
+    return fullest;
   }
 
   /** Ends {@code stream} with an error answer from the event loop (the handler's is dropped). */
@@ -375,9 +505,28 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
     if (wrote) {
       channel.flush();
+      closeIfAnswersPileUp();
     }
     maybeResumeReads();
     maybeCloseDrained();
+  }
+
+  /**
+   * Closes the connection once its client leaves twice the memory budget of answers unread: the
+   * budget refuses new calls then, but the calls already running may still answer, and nothing
+   * else bounds what they leave here.
+   */
+  private void closeIfAnswersPileUp() {
+    ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+    long unread = out == null ? 0 : out.totalPendingWriteBytes();
+    if (unread > 2 * memoryBudget && channel.isActive()) {
+      log.warn(
+          "ttrpc: closing a connection from pid {}: its client left {} bytes of answers unread,"
+              + " twice the connection memory budget",
+          peer == null ? "?" : peer.pid(),
+          unread);
+      channel.close();
+    }
   }
 
   /** Event loop only, once {@code closed} is set. */
@@ -419,7 +568,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
    */
   long heldBytes() {
     ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-    return requestBytesHeld + (out == null ? 0 : out.totalPendingWriteBytes());
+    return inboundBytes() + (out == null ? 0 : out.totalPendingWriteBytes());
   }
 
   /**
@@ -441,7 +590,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     if (channel.isWritable()) {
       if (!pausedForBudget) {
         pausedForBudget = true;
+        pausedForMemory = true;
         readGate.hold();
+        watchMemoryPause();
       }
       return true;
     }
@@ -461,12 +612,20 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         + " bytes exceeded: the client is not reading its responses";
   }
 
-  /** Resumes reads paused by the budget once half of it is free, or once the peer stops reading. */
+  /**
+   * Resumes reads paused by the budget once half of it is free; reads paused for Requests also
+   * resume once the peer stops reading (see {@link #admit}).
+   */
   private void maybeResumeReads() {
     if (pausedForBudget && (!channel.isWritable() || heldBytes() <= memoryBudget / 2)) {
       pausedForBudget = false;
       readGate.release();
     }
+    if (pausedForStreams && inboundBytes() <= memoryBudget / 2) {
+      pausedForStreams = false;
+      readGate.release();
+    }
+    pausedForMemory = pausedForBudget || pausedForStreams;
   }
 
   /** Graceful shutdown of this connection; called on the event loop. */

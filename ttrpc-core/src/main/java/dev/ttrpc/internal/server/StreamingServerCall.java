@@ -62,7 +62,7 @@ final class StreamingServerCall extends ServerStream implements Runnable {
       int requestFlags) {
     super(streamId, context);
     this.connection = connection;
-    this.inbound = new InboundMessages<>(connection.readGate());
+    this.inbound = new InboundMessages<>(connection.readGate(), connection::streamBytesChanged);
     this.entry = entry;
     this.type = entry.method.descriptor().type();
     this.requestMarshaller = entry.method.descriptor().requestMarshaller();
@@ -70,7 +70,7 @@ final class StreamingServerCall extends ServerStream implements Runnable {
     // message); client-streaming and bidi calls deliver the Request payload only if non-empty.
     if (!type.clientStreams() || request.payloadLength() > 0) {
       try {
-        offer(request.parsePayload(requestFrame, requestMarshaller));
+        offer(request.parsePayload(requestFrame, requestMarshaller), 0);
       } catch (IOException | RuntimeException e) {
         startFailure =
             Status.of(
@@ -166,17 +166,26 @@ final class StreamingServerCall extends ServerStream implements Runnable {
                 Status.Code.INTERNAL, "ttrpc: error unmarshalling payload: " + e.getMessage()));
         return null;
       }
-      offer(message);
+      offer(message, length + ServerConnection.MESSAGE_BYTES);
       return null;
     } finally {
       frame.release();
     }
   }
 
-  private void offer(Object message) {
-    if (inbound.offer(message)) {
+  /**
+   * Queues a message for the handler, counted against the connection's memory budget with {@code
+   * bytes} (the first message, parsed from the Request, is already counted with the call).
+   */
+  private void offer(Object message, int bytes) {
+    if (inbound.offer(message, bytes)) {
       connection.watchStall(this);
     }
+  }
+
+  /** Bytes of the messages the handler has not read yet. */
+  long queuedBytes() {
+    return inbound.queuedBytes();
   }
 
   /** Whether this stream pauses its connection's reads while its handler catches up. */

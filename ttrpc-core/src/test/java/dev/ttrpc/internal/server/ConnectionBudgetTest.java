@@ -139,6 +139,121 @@ class ConnectionBudgetTest {
     }
   }
 
+  @Test
+  void tinyRequestsWhoseHandlersWaitStopStartingCallsAtTheBudget() throws Exception {
+    long budget = 1 << 20;
+    Path socket = dir.resolve("s.sock");
+    TestService service = new TestService();
+    server =
+        TtrpcServer.builder()
+            .addService(service.definition())
+            .connectionMemoryBudget(budget)
+            .build()
+            .start(socket.toString());
+    int count = 20_000;
+    ByteArrayOutputStream requests = new ByteArrayOutputStream();
+    for (int i = 0; i < count; i++) {
+      requests.write(Frames.request(2 * i + 1, "Block", ""));
+    }
+    try (RawConnection c = RawConnection.connect(socket)) {
+      CompletableFuture<Void> written =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  c.write(requests.toByteArray());
+                } catch (Exception e) {
+                  throw new RuntimeException(e);
+                }
+              });
+      // Wait until the number of started calls stays put: reads are paused.
+      int started = -1;
+      while (started != service.blockCalls.get()) {
+        started = service.blockCalls.get();
+        Thread.sleep(200);
+      }
+      // The budget buys about 500 calls at 2 KiB each; one socket read already taken adds more.
+      long perCall = ServerConnection.CALL_BYTES;
+      assertTrue(
+          started < budget / perCall + 2_500,
+          started + " of " + count + " calls were started while every one of them waits");
+      // Released, the calls end and the rest start as the client reads its answers: each request
+      // gets one answer, served or (when a burst finds answers still waiting) refused.
+      service.release.countDown();
+      java.util.Set<Integer> answered = new java.util.HashSet<>();
+      int served = 0;
+      for (int i = 0; i < count; i++) {
+        Frame f = c.readFrame(Duration.ofSeconds(30));
+        assertTrue(answered.add(f.streamId()), "answered twice: " + f.streamId());
+        Status status = Frames.status(f);
+        if (status.isOk()) {
+          assertEquals("released", Frames.stringPayload(f));
+          served++;
+        } else {
+          assertEquals(
+              Status.of(Status.Code.RESOURCE_EXHAUSTED, ServerConnection.budgetExceeded(budget)),
+              status);
+        }
+      }
+      written.get(30, TimeUnit.SECONDS);
+      assertEquals(served, service.blockCalls.get());
+      assertTrue(served >= started, served + " served");
+    }
+  }
+
+  @Test
+  void aClientThatLeavesTwiceTheBudgetOfAnswersUnreadIsDisconnected() throws Exception {
+    long budget = 256 * 1024;
+    Path socket = start(budget);
+    // Small requests whose answers are large: all are admitted before the first answer exists.
+    int count = 64;
+    byte[] bigRequests = bigRequests(count, 256 * 1024);
+    try (RawConnection c = RawConnection.connect(socket)) {
+      c.write(bigRequests);
+      // Give the answers time to pile up, then read: the server must have closed the connection.
+      Thread.sleep(1000);
+      int answers = 0;
+      boolean closed = false;
+      while (answers <= count) {
+        if (c.readFrame(Duration.ofSeconds(30)) == null) {
+          closed = true;
+          break;
+        }
+        answers++;
+      }
+      assertTrue(closed, "the connection stayed open after " + answers + " answers");
+      assertTrue(answers < count, answers + " answers");
+    }
+    // The server goes on serving other clients.
+    try (RawConnection c = RawConnection.connect(socket)) {
+      c.write(Frames.request(1, "Echo", "still here"));
+      assertEquals("still here", Frames.stringPayload(c.readFrame()));
+    }
+  }
+
+  /** Requests for {@code test.v1.Test/Big}, each asking for an answer of {@code size} bytes. */
+  private static byte[] bigRequests(int count, long size) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int i = 0; i < count; i++) {
+      io.netty.buffer.ByteBuf b =
+          dev.ttrpc.internal.wire.FrameEncoder.request(
+              io.netty.buffer.ByteBufAllocator.DEFAULT,
+              2 * i + 1,
+              0,
+              dev.ttrpc.internal.wire.FrameEncoder.route(TestService.NAME, "Big"),
+              dev.ttrpc.Marshaller.protobuf(com.google.protobuf.Int64Value.getDefaultInstance()),
+              com.google.protobuf.Int64Value.of(size),
+              0,
+              new dev.ttrpc.Metadata(),
+              Integer.MAX_VALUE);
+      try {
+        out.write(io.netty.buffer.ByteBufUtil.getBytes(b));
+      } finally {
+        b.release();
+      }
+    }
+    return out.toByteArray();
+  }
+
   /** The builder's default budget, restated so that the test notices if it changes. */
   private static final class TtrpcServerBuilderDefaults {
     static final long BUDGET = dev.ttrpc.TtrpcServerBuilder.DEFAULT_CONNECTION_MEMORY_BUDGET;
