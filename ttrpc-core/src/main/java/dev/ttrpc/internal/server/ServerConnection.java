@@ -364,9 +364,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
   /**
    * While reads are paused for memory, looks again every {@link InboundMessages#GRACE_NANOS}:
-   * resumes reads if the memory is free, and if no reader has taken a stream message meanwhile,
-   * fails the stream with the most unread bytes ("stream buffer full", as a stalled stream is
-   * failed), so that streams whose handlers do not read cannot hold the connection forever.
+   * resumes reads if the memory is free, and if no reader has taken a stream message meanwhile
+   * while unread stream messages hold over half the budget, fails the stream with the most unread
+   * bytes ("stream buffer full", as a stalled stream is failed), so that streams whose handlers do
+   * not read cannot hold the connection forever.
    */
   private void watchMemoryPause() {
     if (memoryWatchScheduled) {
@@ -383,7 +384,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
               if (!pausedForStreams && !pausedForBudget) {
                 return;
               }
-              if (pausedForStreams && streamTakes.get() == takesBefore) {
+              // Only when streams hold most of the memory: a pause for running calls waits for
+              // them, and must not cost a stream that merely has a message waiting.
+              if (pausedForStreams
+                  && streamTakes.get() == takesBefore
+                  && streamBytes.get() > memoryBudget / 2) {
                 StreamingServerCall fullest = fullestStream();
                 if (fullest != null) {
                   endStream(
