@@ -32,15 +32,15 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code start}: reads the runtime options from stdin, computes the group's socket, starts
  *       or reuses the daemon ({@link ShimStart}), writes {@code ./address}, prints ONLY the
  *       address on stdout (JSON {@code {"version":2,...}} when containerd 2.3+ sent
- *       BootstrapParams), nothing on stderr, and exits at once. With {@link
- *       ShimStart#SERVE_PROPERTY} set (by the launcher, for a cold start) the same process binds
- *       the socket and becomes the daemon instead of spawning one; it reports to the launcher on
- *       stdout (see {@code startAndServe}).
+ *       BootstrapParams), nothing on stderr, and exits at once.
  *   <li>{@code delete}: runs {@link Shim#cleanup} and prints only the serialized DeleteResponse.
  *   <li>no action: the daemon. Becomes a child subreaper, sends its stderr to the bundle's {@code
  *       log} FIFO, writes {@code shim.pid}, serves the shim's services over ttRPC on the inherited
  *       fd 3 (or {@code -socket}) with the same-user handshake, and exits after {@link
- *       ShimDaemon#shutdown()}.
+ *       ShimDaemon#shutdown()}. With {@link ShimStart#SERVE_PROPERTY} set (by the launcher, for
+ *       a cold start) it first does {@code start}'s work itself, binding the group's socket
+ *       instead of inheriting it, and reports to the launcher on stdout (see {@code
+ *       startAndServe}); its command line is then a daemon's, without {@code start}.
  * </ul>
  *
  * <p>Logging goes through SLF4J (bound to {@link ShimLog}'s logrus lines), to stderr only, and
@@ -97,11 +97,8 @@ public final class ShimRunner {
     Map<String, String> env = System.getenv();
     switch (flags.action()) {
       case "start" -> {
-        String caller = System.getProperty(ShimStart.SERVE_PROPERTY, "");
-        if (!caller.isEmpty()) {
-          return startAndServe(binaryName, shim, flags, bundle, env, caller);
-        }
-        byte[] stdin = System.in.readAllBytes();
+        byte[] stdin = startInputBytes(System.getProperty(ShimStart.START_INPUT_PROPERTY),
+            System.in);
         StartInput input = StartInput.parse(stdin, flags.id(), flags.namespace());
         ShimContext ctx = new ShimContext(flags, bundle, input, env);
         String reply = start(shim, ctx, args.size());
@@ -121,6 +118,10 @@ public final class ShimRunner {
         return 0;
       }
       case "" -> {
+        String caller = System.getProperty(ShimStart.SERVE_PROPERTY, "");
+        if (!caller.isEmpty()) {
+          return startAndServe(binaryName, shim, flags, bundle, env, caller);
+        }
         Path socket =
             flags.socket().isEmpty()
                 ? socketFromAddressFile(bundle)
@@ -194,7 +195,8 @@ public final class ShimRunner {
     ShimContext daemonCtx;
     try {
       long containerd = Long.parseLong(caller);
-      byte[] stdin = System.in.readAllBytes();
+      byte[] stdin = startInputBytes(System.getProperty(ShimStart.START_INPUT_PROPERTY),
+          System.in);
       StartInput input = StartInput.parse(stdin, flags.id(), flags.namespace());
       ShimContext ctx = new ShimContext(flags, bundle, input, env);
       String group = shim.groupId(ctx, annotations(bundle));
@@ -245,6 +247,30 @@ public final class ShimRunner {
     }
     daemon(shim, daemonCtx, binding.listener(), ShimSockets.socketPath(binding.address()));
     return -1;
+  }
+
+  /**
+   * What containerd wrote on {@code start}'s stdin: {@code stdin} itself, unless the launcher
+   * read it first and passed the bytes on as {@link ShimStart#START_INPUT_PROPERTY} ({@code
+   * property}): hex digits, or {@code -} for hex digits (and a final newline) on {@code stdin}.
+   *
+   * @throws IllegalArgumentException if the hex is malformed
+   */
+  public static byte[] startInputBytes(String property, java.io.InputStream stdin) throws IOException {
+    if (property == null) {
+      return stdin.readAllBytes();
+    }
+    String hex =
+        property.equals("-")
+            ? new String(stdin.readAllBytes(), StandardCharsets.US_ASCII).strip()
+            : property;
+    try {
+      return java.util.HexFormat.of().parseHex(hex);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "runtime options from the launcher are not hex (" + ShimStart.START_INPUT_PROPERTY
+              + ")", e);
+    }
   }
 
   /** Lets the launcher reuse this daemon without a JVM ({@link ShimRecords}); best effort. */

@@ -51,6 +51,13 @@ public final class ShimStart {
    */
   public static final String SERVE_PROPERTY = "dev.ttrpc.shim.serve";
 
+  /**
+   * System property set by the launcher when it has already read {@code start}'s stdin (the
+   * runtime options containerd writes there): the same bytes in hex, or {@code -} when the hex
+   * is on this process's stdin instead (see {@link ShimRunner#startInputBytes}).
+   */
+  public static final String START_INPUT_PROPERTY = "dev.ttrpc.shim.startInput";
+
   /** Report prefix: what follows is the reply to print; exit status 0. */
   public static final String REPORT_OK = "ok:";
 

@@ -88,6 +88,16 @@ public final class ProcessIo implements AutoCloseable {
   }
 
   /**
+   * Starts the shared stdio loop and links the native calls the copies use, so that the first
+   * process with stdio does not wait for either. For a daemon to call once before its first
+   * container (from any thread; a Create that comes first simply does the same work itself).
+   */
+  public static void prepare() throws ErrnoException {
+    IoLoop.shared();
+    Libc.linkStdioCalls();
+  }
+
+  /**
    * Opens the client's sinks and creates the pipes for a process. Nothing is copied until {@link
    * #start()} (pipes) or {@link #attachConsole(int)} (terminal).
    */

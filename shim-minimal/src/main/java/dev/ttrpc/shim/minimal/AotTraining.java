@@ -136,7 +136,26 @@ public final class AotTraining {
       Path bundle = Files.createDirectories(dir.resolve("start-bundle"));
       Files.writeString(bundle.resolve("config.json"),
           "{\"annotations\":{\"io.containerd.runc.v2.group\":\"g\"}}");
-      ShimContext ctx = new ShimContext(flags, bundle, StartInput.EMPTY, System.getenv());
+      // As from a CRI handler with options: a runtimeoptions.v1.Options naming a config file,
+      // handed over by the launcher in hex.
+      Path config = dir.resolve("minimal-shim.toml");
+      Files.writeString(config, "default_backend = \"runc\"\n");
+      com.google.protobuf.ByteString.Output value = com.google.protobuf.ByteString.newOutput();
+      com.google.protobuf.CodedOutputStream out =
+          com.google.protobuf.CodedOutputStream.newInstance(value);
+      out.writeString(2, config.toString());
+      out.flush();
+      byte[] options =
+          com.google.protobuf.Any.newBuilder()
+              .setTypeUrl(MinimalShim.RUNTIME_OPTIONS_TYPE)
+              .setValue(value.toByteString())
+              .build()
+              .toByteArray();
+      byte[] stdin =
+          ShimRunner.startInputBytes(java.util.HexFormat.of().formatHex(options),
+              java.io.InputStream.nullInputStream());
+      StartInput input = StartInput.parse(stdin, flags.id(), flags.namespace());
+      ShimContext ctx = new ShimContext(flags, bundle, input, System.getenv());
       String group = new MinimalShim().groupId(ctx, ShimRunner.annotations(bundle));
       String address =
           ShimSockets.socketAddress(flags.address(), flags.namespace(), group, dir.resolve("s"));

@@ -13,10 +13,12 @@ import dev.ttrpc.shim.ShimContext;
 import dev.ttrpc.shim.ShimDaemon;
 import dev.ttrpc.shim.ShimRunner;
 import dev.ttrpc.shim.ShimSockets;
+import dev.ttrpc.shim.io.ProcessIo;
 import dev.ttrpc.shim.process.ProcessRuntime;
 import dev.ttrpc.shim.reaper.Reaper;
 import dev.ttrpc.shim.runc.RuncOptions;
 import dev.ttrpc.shim.runc.RuncRuntime;
+import dev.ttrpc.shim.sys.ErrnoException;
 import dev.ttrpc.shim.task.TaskService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,12 +27,16 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code containerd-shim-minimal-v2} (runtime {@code io.containerd.minimal.v2}): the shim
  * framework plus the minimal Task service with its runc and process backends.
  */
 public final class MinimalShim implements Shim {
+  private static final Logger LOG = LoggerFactory.getLogger(MinimalShim.class);
+
   /** The binary name containerd derives from the runtime name. */
   public static final String BINARY = "containerd-shim-minimal-v2";
 
@@ -117,6 +123,17 @@ public final class MinimalShim implements Shim {
   public List<ServiceDefinition> services(ShimDaemon daemon) {
     // Collects exits (and orphans) from the start, before the first container.
     Reaper.shared().start();
+    // Starting the stdio loop and linking its native calls spins classes the AOT cache cannot
+    // hold: done beside the server's start-up, it no longer delays the first Creates (measured
+    // under CRI: the sandbox's Create ~19 ms and the first app container's ~10 ms faster).
+    Thread.ofPlatform().daemon().name("stdio-prepare").start(() -> {
+      try {
+        ProcessIo.prepare();
+      } catch (ErrnoException | RuntimeException e) {
+        // The first Create with stdio tries again and reports what fails.
+        LOG.debug("preparing the stdio loop", e);
+      }
+    });
     TaskService task =
         new TaskService(
             daemon.context().flags().namespace(),

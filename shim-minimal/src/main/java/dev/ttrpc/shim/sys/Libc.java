@@ -1221,6 +1221,19 @@ public final class Libc {
   }
 
   /**
+   * Links the downcalls that copying a process's stdio needs (pipe2, read, write, splice, ioctl)
+   * now rather than at their first use: linking spins classes the AOT cache cannot hold, a few ms
+   * per function, which the first Create with stdio would otherwise wait for. Thread-safe;
+   * links each function once.
+   */
+  public static void linkStdioCalls() {
+    for (MethodHandle h :
+        new MethodHandle[] {Pipe2.H, Read.H, Write.H, Splice.H, IoctlPtr.H}) {
+      java.util.Objects.requireNonNull(h);
+    }
+  }
+
+  /**
    * Asks for a pipe (or FIFO) buffer of {@code bytes} ({@code F_SETPIPE_SZ}); returns the size
    * the kernel granted, or {@code -errno} if it refused (EPERM past the per-user limits, EBUSY
    * when the pipe holds more than the new size): callers keep the old size then.

@@ -3,6 +3,7 @@ package dev.ttrpc.shim.io;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ttrpc.shim.reaper.Reaper;
@@ -125,6 +126,43 @@ class ProcessIoLoopTest {
       assertArrayEquals(sha256(sent.get(i)), sha256(got), "content of process " + i);
       ios.get(i).close();
     }
+  }
+
+  @Test
+  void prepareBesideCreatesKeepsTheOneSharedLoop() throws Exception {
+    // A daemon prepares the loop on a thread of its own while its first Create may open the
+    // loop too: all of them must end up with the one loop, which then copies as before.
+    CountDownLatch go = new CountDownLatch(1);
+    List<CompletableFuture<IoLoop>> seen = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      boolean prepare = i % 2 == 0;
+      CompletableFuture<IoLoop> loop = new CompletableFuture<>();
+      seen.add(loop);
+      Thread.ofPlatform().daemon().start(() -> {
+        try {
+          go.await();
+          if (prepare) {
+            ProcessIo.prepare();
+          }
+          loop.complete(IoLoop.shared());
+        } catch (Exception e) {
+          loop.completeExceptionally(e);
+        }
+      });
+    }
+    go.countDown();
+    IoLoop shared = seen.get(0).get(10, TimeUnit.SECONDS);
+    for (CompletableFuture<IoLoop> loop : seen) {
+      assertSame(shared, loop.get(10, TimeUnit.SECONDS));
+    }
+    ProcessIo.prepare();
+    assertSame(shared, IoLoop.shared(), "a second prepare keeps the loop");
+    Path log = dir.resolve("after-prepare.log");
+    ProcessIo io = ProcessIo.open(new Stdio("", "file://" + log, "", false), "ns", "p");
+    assertEquals(0, spawn(io, "/bin/echo", "copied").get(10, TimeUnit.SECONDS));
+    assertTrue(io.awaitDrained(Duration.ofSeconds(10)));
+    io.close();
+    assertEquals("copied\n", Files.readString(log));
   }
 
   @Test

@@ -181,9 +181,6 @@ class LauncherFastPathTest {
     recordDaemon(group, containerd());
     assertEquals("unix://" + socket, runStub(List.of("start")).text(), "the shortcut applies");
 
-    Result withOptions = run(List.of("start"), Map.of("MINIMAL_SHIM_JAVA", stubJava.toString()),
-        new byte[] {0x0a, 0x01, 0x78});
-    assertEquals(STUB_OUTPUT, withOptions.text(), "runtime options on stdin");
     assertJvmPath(List.of("start"), Map.of("MINIMAL_SHIM_FAST_PATHS", "off"), "disabled");
 
     Path config = tmp.resolve("minimal-shim.toml");
@@ -228,6 +225,117 @@ class LauncherFastPathTest {
 
     Files.delete(socket);
     assertJvmPath(List.of("start"), "socket file gone");
+  }
+
+  @Test
+  void startShortcutFollowsTheRuntimeOptionsAsTheJvmDoes() throws Exception {
+    // containerd writes the runtime options on start's stdin for every container of a runtime
+    // that has options (every container of a CRI handler with an options table).
+    startFakeDaemon(group);
+    recordDaemon(group, containerd());
+    Path plain = tmp.resolve("plain.toml");
+    Files.writeString(plain, "default_backend = \"runc\"\n");
+    Path grouped = tmp.resolve("grouped.toml");
+    Files.writeString(grouped, "grouping = \"namespace\"\n");
+    Map<String, String> noConfigVariable = Map.of("MINIMAL_SHIM_CONFIG", "");
+
+    Result jvm = run(List.of("start"), withEnv(noConfigVariable, "MINIMAL_SHIM_FAST_PATHS", "off"),
+        runtimeOptions(plain.toString()));
+    assertEquals(0, jvm.status, new String(jvm.stderr, StandardCharsets.UTF_8));
+    Result fast = runShortcut(noConfigVariable, runtimeOptions(plain.toString()));
+    assertEquals(jvm.status, fast.status);
+    assertArrayEquals(jvm.stdout, fast.stdout, fast.text());
+    assertEquals("unix://" + socket, fast.text());
+    assertEquals("", new String(fast.stderr, StandardCharsets.UTF_8));
+
+    assertEquals("unix://" + socket, runShortcut(noConfigVariable,
+        any("io.containerd.runc.v1.Options", new byte[] {0x08, 0x01})).text(),
+        "other options name no config file: the default one");
+    assertEquals("unix://" + socket, runShortcut(noConfigVariable, new byte[0]).text(),
+        "an empty stdin");
+    assertEquals("unix://" + socket, runShortcut(noConfigVariable,
+        runtimeOptions(tmp.resolve("absent.toml").toString())).text(),
+        "a config file that does not exist: defaults");
+    assertEquals("unix://" + socket,
+        runShortcut(Map.of("MINIMAL_SHIM_CONFIG", plain.toString()),
+            runtimeOptions(grouped.toString())).text(),
+        "$MINIMAL_SHIM_CONFIG before the options' file");
+    String longPath = tmp.resolve("d".repeat(200)).toString();
+    assertEquals("unix://" + socket, runShortcut(noConfigVariable, runtimeOptions(longPath))
+        .text(), "lengths of two varint bytes");
+
+    assertJvmPath(List.of("start"), noConfigVariable, runtimeOptions(grouped.toString()),
+        "the options name a config that may choose another grouping");
+    Files.writeString(bundle.resolve("relative.toml"), "grouping = \"namespace\"\n");
+    assertJvmPath(List.of("start"), noConfigVariable, runtimeOptions("relative.toml"),
+        "a relative config path is the bundle's file, for the JVM too");
+  }
+
+  @Test
+  void startTakesTheJvmPathForRuntimeOptionsOnlyTheJvmReads() throws Exception {
+    startFakeDaemon(group);
+    recordDaemon(group, containerd());
+    Map<String, String> env = Map.of("MINIMAL_SHIM_CONFIG", "");
+    Path plain = tmp.resolve("plain.toml");
+    Files.writeString(plain, "default_backend = \"runc\"\n");
+    byte[] good = runtimeOptions(plain.toString());
+    assertEquals("unix://" + socket, runShortcut(env, good).text(), "the shortcut applies");
+
+    byte[] ns = namespace.getBytes(StandardCharsets.UTF_8);
+    assertJvmPath(List.of("start"), env,
+        concat(field(1, id.getBytes(StandardCharsets.UTF_8)), field(2, ns)),
+        "containerd 2.3's BootstrapParams: id and namespace");
+    assertJvmPath(List.of("start"), env, concat(good, field(5, "/run/x.sock".getBytes(
+        StandardCharsets.UTF_8))), "a BootstrapParams field");
+    assertJvmPath(List.of("start"), env, concat(good, new byte[] {0x18, 0x01}),
+        "a varint field");
+    assertJvmPath(List.of("start"), env, concat(field(1, "x".getBytes(StandardCharsets.UTF_8)),
+        good), "the type twice");
+    assertJvmPath(List.of("start"), env, java.util.Arrays.copyOf(good, good.length - 1),
+        "truncated");
+    assertJvmPath(List.of("start"), env, new byte[] {0x0a, (byte) 0x80, (byte) 0x80,
+        (byte) 0x80, (byte) 0x80, 0x01}, "a length of five varint bytes");
+    assertJvmPath(List.of("start"), env, runtimeOptions("/etc/caf\u00e9.toml"),
+        "a config path that is not ASCII");
+    assertJvmPath(List.of("start"), env, runtimeOptions("/etc/a\nb.toml"),
+        "a config path with a control character");
+    assertJvmPath(List.of("start"), env, any(MinimalShim.RUNTIME_OPTIONS_TYPE,
+        concat(field(2, plain.toString().getBytes(StandardCharsets.UTF_8)),
+            field(4, new byte[0]))), "an unknown field in the options");
+    assertJvmPath(List.of("start"), env, any(MinimalShim.RUNTIME_OPTIONS_TYPE,
+        concat(field(2, plain.toString().getBytes(StandardCharsets.UTF_8)),
+            field(2, plain.toString().getBytes(StandardCharsets.UTF_8)))),
+        "the config path twice");
+    assertJvmPath(List.of("start"), env, any("type\0", new byte[0]), "a NUL in the type");
+  }
+
+  @Test
+  void theJvmGetsTheRuntimeOptionsTheLauncherRead() throws Exception {
+    // The options name a config that groups by namespace: only the Java shim follows that, so
+    // the right socket proves that the JVM parsed the very bytes containerd wrote.
+    Path grouped = tmp.resolve("grouped.toml");
+    Files.writeString(grouped, "grouping = \"namespace\"\n");
+    Map<String, String> env = Map.of("MINIMAL_SHIM_CONFIG", "");
+    byte[] options = runtimeOptions(grouped.toString());
+    String namespaceGroup = "minimal-shim-namespace";
+
+    // The start JVM (-bundle: a flag only it handles), with the bytes in hex on its stdin.
+    startFakeDaemon(namespaceGroup);
+    Result start = run(List.of("-bundle", bundle.toString(), "start"), env, options);
+    assertEquals(0, start.status, new String(start.stderr, StandardCharsets.UTF_8));
+    assertEquals("unix://" + socket, start.text());
+    tearDown();
+
+    // The cold start's serve JVM, with the bytes in hex on its command line.
+    socket = groupSocket(namespaceGroup);
+    Files.deleteIfExists(socket);
+    Result cold = run(List.of("start"), env, options);
+    assertEquals(0, cold.status, new String(cold.stderr, StandardCharsets.UTF_8));
+    assertEquals("unix://" + socket, cold.text());
+    long pid = recordedDaemonPid();
+    served.add(pid);
+    assertTrue(isServeJvm(pid), "the daemon ran start itself");
+    assertTrue(ShimStart.canConnect(socket));
   }
 
   // ---- delete -------------------------------------------------------------------------------
@@ -343,6 +451,9 @@ class LauncherFastPathTest {
     long pid = recordedDaemonPid();
     served.add(pid);
     assertTrue(isServeJvm(pid), "the daemon ran start itself");
+    // Its arguments are a daemon's: containerd's flags without the action.
+    String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline"));
+    assertTrue(cmdline.endsWith("\0" + String.join("\0", flags()) + "\0"), cmdline);
     // Written once it serves, as by a spawned daemon: after the reply.
     Path pidFile = bundle.resolve("shim.pid");
     for (int i = 0; i < 400 && !Files.exists(pidFile); i++) {
@@ -436,12 +547,8 @@ class LauncherFastPathTest {
 
   @Test
   void coldStartLeavesInputsItDoesNotPassToTheStartJvm() throws Exception {
-    // Runtime options on stdin, and flags containerd never gives start: the start JVM decides.
+    // Flags containerd never gives start: the start JVM decides.
     socket = groupSocket(group);
-    Result withOptions = run(List.of("start"), Map.of("MINIMAL_SHIM_JAVA", stubJava.toString()),
-        new byte[] {0x0a, 0x01, 0x78});
-    assertEquals(STUB_OUTPUT, withOptions.text());
-    assertEquals(STUB_STATUS, withOptions.status);
     assertJvmPath(List.of("-bundle", bundle.toString(), "start"), "-bundle");
     assertJvmPath(List.of("-socket", "/x", "start"), "-socket");
     assertJvmPath(List.of("start"), Map.of("MINIMAL_SHIM_FAST_PATHS", "off"), "disabled");
@@ -573,9 +680,14 @@ class LauncherFastPathTest {
 
   private void assertJvmPath(List<String> action, Map<String, String> env, String why)
       throws Exception {
+    assertJvmPath(action, env, null, why);
+  }
+
+  private void assertJvmPath(List<String> action, Map<String, String> env, byte[] stdin,
+      String why) throws Exception {
     Map<String, String> e = new HashMap<>(env);
     e.put("MINIMAL_SHIM_JAVA", stubJava.toString());
-    Result r = run(action, e, null);
+    Result r = run(action, e, stdin);
     assertEquals(STUB_OUTPUT, r.text(), why);
     assertEquals(STUB_STATUS, r.status, why);
     // containerd reads start's stdout and stderr together: the launcher must add nothing.
@@ -584,6 +696,41 @@ class LauncherFastPathTest {
 
   private Result runStub(List<String> action) throws Exception {
     return runStubRaw(flags(), action);
+  }
+
+  /** {@code start} with {@code stdin}, which must take the shortcut. */
+  private Result runShortcut(Map<String, String> env, byte[] stdin) throws Exception {
+    Result r = run(List.of("start"), withEnv(env, "MINIMAL_SHIM_JAVA", stubJava.toString()),
+        stdin);
+    assertFalse(r.text().equals(STUB_OUTPUT), "expected the shortcut");
+    return r;
+  }
+
+  /** A protobuf length-delimited field. */
+  private static byte[] field(int number, byte[] value) throws IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    com.google.protobuf.CodedOutputStream out =
+        com.google.protobuf.CodedOutputStream.newInstance(bytes);
+    out.writeByteArray(number, value);
+    out.flush();
+    return bytes.toByteArray();
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  /** A google.protobuf.Any as containerd writes it. */
+  private static byte[] any(String type, byte[] value) throws IOException {
+    return concat(field(1, type.getBytes(StandardCharsets.UTF_8)), field(2, value));
+  }
+
+  /** CRI's runtime options ({@code runtimeoptions.v1.Options}) naming a config file. */
+  private static byte[] runtimeOptions(String configPath) throws IOException {
+    return any(MinimalShim.RUNTIME_OPTIONS_TYPE,
+        field(2, configPath.getBytes(StandardCharsets.UTF_8)));
   }
 
   private Result runStubRaw(List<String> flags, List<String> action) throws Exception {
