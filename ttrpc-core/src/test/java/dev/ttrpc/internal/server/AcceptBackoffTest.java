@@ -73,7 +73,11 @@ class AcceptBackoffTest {
       // Long enough for several back-off rounds (5, 10, 20 ... ms).
       Thread.sleep(1500);
       String during = Files.readString(log);
-      assertEquals(1, count(during, "cannot accept connections"), during);
+      // One warning per episode: the JVM itself may free a descriptor meanwhile (under load it
+      // has), which lets one more connection in and ends that episode with its "again" line.
+      int episodes = count(during, "cannot accept connections");
+      assertTrue(episodes >= 1 && episodes <= 3, during);
+      assertEquals(episodes - 1, count(during, "accepting connections on"), during);
       assertTrue(!during.contains("\tat "), "no stack traces:\n" + during);
 
       for (RawConnection c : connections) {
@@ -86,8 +90,8 @@ class AcceptBackoffTest {
         assertEquals("after EMFILE", Frames.stringPayload(answer));
       }
       String after = Files.readString(log);
-      assertEquals(1, count(after, "cannot accept connections"), after);
-      assertTrue(after.contains("accepting connections on"), after);
+      assertEquals(episodes, count(after, "cannot accept connections"), after);
+      assertEquals(episodes, count(after, "accepting connections on"), after);
       assertTrue(!after.contains("\tat "), "no stack traces:\n" + after);
     } finally {
       for (RawConnection c : connections) {
