@@ -921,6 +921,16 @@ public final class Libc {
     }
   }
 
+  /**
+   * Links mount(2) and umount2(2) now rather than in the first Create with a rootfs (see {@link
+   * #linkStdioCalls}). Thread-safe; links each function once.
+   */
+  public static void linkMountCalls() {
+    for (MethodHandle h : new MethodHandle[] {Mount.H, Umount2.H}) {
+      java.util.Objects.requireNonNull(h);
+    }
+  }
+
   /** {@code umount2(target, flags)}; EINVAL means {@code target} is not a mount point. */
   public static void umount2(Path target, int flags) throws ErrnoException {
     try (Arena arena = Arena.ofConfined()) {
