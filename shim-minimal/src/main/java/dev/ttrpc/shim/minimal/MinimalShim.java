@@ -19,6 +19,7 @@ import dev.ttrpc.shim.reaper.Reaper;
 import dev.ttrpc.shim.runc.RuncOptions;
 import dev.ttrpc.shim.runc.RuncRuntime;
 import dev.ttrpc.shim.sys.ErrnoException;
+import dev.ttrpc.shim.sys.Libc;
 import dev.ttrpc.shim.task.TaskService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -133,6 +134,8 @@ public final class MinimalShim implements Shim {
         // The first Create with stdio tries again and reports what fails.
         LOG.debug("preparing the stdio loop", e);
       }
+      // Likewise for the rootfs mounts of the first Create.
+      Libc.linkMountCalls();
     });
     TaskService task =
         new TaskService(

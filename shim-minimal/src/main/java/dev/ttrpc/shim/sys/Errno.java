@@ -15,13 +15,16 @@ public final class Errno {
   public static final int EAGAIN = 11;
   public static final int ENOMEM = 12;
   public static final int EACCES = 13;
+  public static final int EBUSY = 16;
   public static final int EEXIST = 17;
+  public static final int ENODEV = 19;
   public static final int ENOTDIR = 20;
   public static final int EINVAL = 22;
   public static final int ENOTTY = 25;
   public static final int EPIPE = 32;
   public static final int ENOSYS = 38;
   public static final int ENOTSOCK = 88;
+  public static final int EOPNOTSUPP = 95;
   public static final int EADDRINUSE = 98;
   public static final int ECONNREFUSED = 111;
 
@@ -38,13 +41,16 @@ public final class Errno {
           Map.entry(EAGAIN, "EAGAIN"),
           Map.entry(ENOMEM, "ENOMEM"),
           Map.entry(EACCES, "EACCES"),
+          Map.entry(EBUSY, "EBUSY"),
           Map.entry(EEXIST, "EEXIST"),
+          Map.entry(ENODEV, "ENODEV"),
           Map.entry(ENOTDIR, "ENOTDIR"),
           Map.entry(EINVAL, "EINVAL"),
           Map.entry(ENOTTY, "ENOTTY"),
           Map.entry(EPIPE, "EPIPE"),
           Map.entry(ENOSYS, "ENOSYS"),
           Map.entry(ENOTSOCK, "ENOTSOCK"),
+          Map.entry(EOPNOTSUPP, "EOPNOTSUPP"),
           Map.entry(EADDRINUSE, "EADDRINUSE"),
           Map.entry(ECONNREFUSED, "ECONNREFUSED"));
 

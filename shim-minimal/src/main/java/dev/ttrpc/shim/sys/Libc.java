@@ -332,6 +332,18 @@ public final class Libc {
         plain("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
   }
 
+  private static final class Mount {
+    static final MethodHandle H =
+        errno(
+            "mount",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+  }
+
+  private static final class Umount2 {
+    static final MethodHandle H =
+        errno("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  }
+
 
   /** Generous sizes for glibc's opaque spawn structures (80 and 336 bytes on x86_64). */
   private static final long SPAWN_STRUCT_SIZE = 1024;
@@ -862,6 +874,77 @@ public final class Libc {
           throw new ErrnoException("write(" + fd + ")", err);
         }
         off += n;
+      }
+    } catch (ErrnoException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  // ---- mounts ------------------------------------------------------------------------------
+
+  /** umount2(2) flag: detach now, finish when the mount is no longer busy (lazy unmount). */
+  public static final int MNT_DETACH = 2;
+
+  /**
+   * {@code mount(source, target, fstype, flags, data)}, mount(2) as is: the caller turns
+   * fstab-style options into {@code flags} and {@code data}. A null {@code source}, {@code
+   * fstype} or {@code data} is passed as NULL (as the kernel wants for a propagation change or
+   * a remount). Retries on EINTR.
+   */
+  public static void mount(String source, Path target, String fstype, long flags, String data)
+      throws ErrnoException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
+      MemorySegment src = source == null ? MemorySegment.NULL : arena.allocateFrom(source);
+      MemorySegment tgt = arena.allocateFrom(target.toString());
+      MemorySegment type = fstype == null ? MemorySegment.NULL : arena.allocateFrom(fstype);
+      MemorySegment dat = data == null ? MemorySegment.NULL : arena.allocateFrom(data);
+      while (true) {
+        int rc = (int) Mount.H.invokeExact(cap, src, tgt, type, flags, dat);
+        if (rc == 0) {
+          return;
+        }
+        int err = errnoOf(cap);
+        if (err != Errno.EINTR) {
+          throw new ErrnoException(
+              "mount(" + source + ", " + target + ", " + fstype + ", 0x" + Long.toHexString(flags)
+                  + ")",
+              err);
+        }
+      }
+    } catch (ErrnoException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /**
+   * Links mount(2) and umount2(2) now rather than in the first Create with a rootfs (see {@link
+   * #linkStdioCalls}). Thread-safe; links each function once.
+   */
+  public static void linkMountCalls() {
+    for (MethodHandle h : new MethodHandle[] {Mount.H, Umount2.H}) {
+      java.util.Objects.requireNonNull(h);
+    }
+  }
+
+  /** {@code umount2(target, flags)}; EINVAL means {@code target} is not a mount point. */
+  public static void umount2(Path target, int flags) throws ErrnoException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment cap = arena.allocate(CAPTURE_LAYOUT);
+      MemorySegment tgt = arena.allocateFrom(target.toString());
+      while (true) {
+        int rc = (int) Umount2.H.invokeExact(cap, tgt, flags);
+        if (rc == 0) {
+          return;
+        }
+        int err = errnoOf(cap);
+        if (err != Errno.EINTR) {
+          throw new ErrnoException("umount2(" + target + ", " + flags + ")", err);
+        }
       }
     } catch (ErrnoException e) {
       throw e;

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -150,6 +151,32 @@ class LibcTest {
       assertArrayEquals(data, in.readAllBytes());
     }
     writer.join();
+  }
+
+  @Test
+  void mountAndUmount2ReportTheKernelsErrno() throws Exception {
+    assumeTrue(Libc.geteuid() == 0, "mounting needs root");
+    Path target = Files.createDirectories(tmp.resolve("t"));
+    ErrnoException notMounted =
+        assertThrows(ErrnoException.class, () -> Libc.umount2(target, 0));
+    assertEquals(Errno.EINVAL, notMounted.errno());
+    assertTrue(notMounted.getMessage().startsWith("umount2(" + target + ", 0): EINVAL ("),
+        notMounted.getMessage());
+    ErrnoException noType =
+        assertThrows(ErrnoException.class,
+            () -> Libc.mount("none", target, "no-such-filesystem", 0, null));
+    assertEquals(Errno.ENODEV, noType.errno());
+
+    Libc.mount("none", target, "tmpfs", 0, "size=64k,mode=0700");
+    try {
+      Files.writeString(target.resolve("f"), "on tmpfs");
+      assertEquals("rwx------", PosixFilePermissions.toString(
+          Files.readAttributes(target, PosixFileAttributes.class).permissions()),
+          "the data string reached the filesystem");
+    } finally {
+      Libc.umount2(target, Libc.MNT_DETACH);
+    }
+    assertFalse(Files.exists(target.resolve("f")), "the file was on the tmpfs, now gone");
   }
 
   @Test
