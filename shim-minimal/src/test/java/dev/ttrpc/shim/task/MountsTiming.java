@@ -13,14 +13,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Mount and unmount of an overlay rootfs with mount(2)/umount2(2) against the mount(8)/umount(8)
- * programs the shim used before, interleaved in one JVM so that both see the same load (root
- * only). The normal run takes 10 of each, enough to catch the system calls losing their lead;
- * {@code -Dmounts.timing.runs=50} gives the figures in docs/benchmarks.md.
+ * A benchmark, not a test (its name keeps it out of the default test run; speed is never asserted
+ * by a test): mount and unmount of an overlay rootfs with mount(2)/umount2(2) against the
+ * mount(8)/umount(8) programs the shim used before, interleaved in one JVM so that both see the
+ * same load (root only); prints the medians. Run it by name, see docs/benchmarks.md.
  */
-class MountsTimingTest {
+class MountsTiming {
   private static final int WARMUP = 5;
-  private static final int RUNS = Integer.getInteger("mounts.timing.runs", 10);
+  private static final int RUNS = Integer.getInteger("mounts.timing.runs", 50);
 
   @TempDir Path dir;
 
@@ -60,8 +60,6 @@ class MountsTimingTest {
             + "  mount(2)/umount2(2): both %s; mount %s; unmount %s%n",
         RUNS, summary(programs[2]), summary(programs[0]), summary(programs[1]),
         summary(syscalls[2]), summary(syscalls[0]), summary(syscalls[1]));
-    assertTrue(median(syscalls[2]) < median(programs[2]),
-        "the system calls must be the faster path");
   }
 
   /** The previous implementation: one mount(8) per entry, umount(8) while mountinfo lists it. */
