@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -30,6 +31,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -147,7 +149,9 @@ class ServerAdversaryPropertiesTest {
     BAD_ENVELOPE,
     DATA,
     RAW_FRAME,
-    OVERSIZED
+    OVERSIZED,
+    /** A Request whose service name is not UTF-8, or so long that its error must be cut. */
+    ODD_NAME
   }
 
   /** What the peer does after its frames. */
@@ -225,7 +229,8 @@ class ServerAdversaryPropertiesTest {
         net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.BAD_ENVELOPE)),
         net.jqwik.api.Tuple.of(6, Arbitraries.just(Kind.DATA)),
         net.jqwik.api.Tuple.of(2, Arbitraries.just(Kind.RAW_FRAME)),
-        net.jqwik.api.Tuple.of(1, Arbitraries.just(Kind.OVERSIZED)));
+        net.jqwik.api.Tuple.of(1, Arbitraries.just(Kind.OVERSIZED)),
+        net.jqwik.api.Tuple.of(1, Arbitraries.just(Kind.ODD_NAME)));
     Arbitrary<Integer> flags = Arbitraries.frequencyOf(
         net.jqwik.api.Tuple.of(4, Arbitraries.just(0)),
         net.jqwik.api.Tuple.of(2, Arbitraries.just(1)),
@@ -314,6 +319,22 @@ class ServerAdversaryPropertiesTest {
           default -> StringValue.of("m" + s.variant()).toByteArray();
         };
         yield new Step(Kind.DATA, id, Frames.DATA, s.flags(), data, null);
+      }
+      case ODD_NAME -> {
+        byte[] name = s.variant() < 5
+            ? s.bytes()
+            // Fits a Request of at most MAX bytes, but its "service ..." error does not fit.
+            : ("a".repeat(s.idSeed() & 3) + "\u20ac".repeat(678)).getBytes(StandardCharsets.UTF_8);
+        try {
+          ByteArrayOutputStream out = new ByteArrayOutputStream();
+          CodedOutputStream c = CodedOutputStream.newInstance(out);
+          c.writeByteArray(1, name);
+          c.writeString(2, "Echo");
+          c.flush();
+          yield new Step(Kind.ODD_NAME, id, Frames.REQUEST, 0, out.toByteArray(), null);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
       }
       case RAW_FRAME -> new Step(Kind.RAW_FRAME, id, s.idSeed() >>> 24, s.flags(), s.bytes(), null);
       case OVERSIZED -> {
@@ -787,6 +808,7 @@ class ServerAdversaryPropertiesTest {
         } catch (MalformedEnvelopeException e) {
           throw new AssertionError(where + ": unparseable Response", e);
         }
+        assertStrictUtf8Status(a.data(), where);
         String message = status.message();
         String error = protocolError(a.id(), status);
         if (error != null) {
@@ -803,6 +825,29 @@ class ServerAdversaryPropertiesTest {
         int ends = callEnds.merge(a.id(), 1, Integer::sum);
         assertEquals(1, ends, where + ": a second end of the call: " + status + " (" + message + ")");
         ended.add(a.id());
+      }
+    }
+
+    /** The status message is valid UTF-8, as proto3 strings must be (Go's decoder checks). */
+    private static void assertStrictUtf8Status(byte[] response, String where) throws IOException {
+      CodedInputStream in = CodedInputStream.newInstance(response);
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        if (tag != 0x0a) {
+          in.skipField(tag);
+          continue;
+        }
+        CodedInputStream status = CodedInputStream.newInstance(in.readByteArray());
+        for (int t = status.readTag(); t != 0; t = status.readTag()) {
+          if (t == 0x12) {
+            try {
+              status.readStringRequireUtf8();
+            } catch (InvalidProtocolBufferException e) {
+              throw new AssertionError(where + ": a status message that is not UTF-8", e);
+            }
+          } else {
+            status.skipField(t);
+          }
+        }
       }
     }
 
