@@ -48,6 +48,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.RandomDistribution;
 import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
@@ -428,14 +429,16 @@ class ServerAdversaryPropertiesTest {
   /** Reads every frame the server sends until the end of the stream. */
   static final class Reader extends Thread {
     final SocketChannel channel;
+    final int max;
     final List<Answer> answers = new ArrayList<>();
     final List<String> violations = new ArrayList<>();
     volatile boolean eof;
 
-    Reader(SocketChannel channel) {
+    Reader(SocketChannel channel, int max) {
       super("adversary-reader");
       setDaemon(true);
       this.channel = channel;
+      this.max = max;
     }
 
     @Override
@@ -451,7 +454,7 @@ class ServerAdversaryPropertiesTest {
           long id = header.getInt() & LAST_ID;
           int type = header.get() & 0xff;
           int flags = header.get() & 0xff;
-          if (length > MAX) {
+          if (length > max) {
             synchronized (this) {
               violations.add("frame of " + length + " bytes on stream " + id + ", over the limit");
             }
@@ -543,10 +546,144 @@ class ServerAdversaryPropertiesTest {
     }
   }
 
+  /** Stream traffic: which stream each message goes to, and its padding. */
+  record Traffic(int chats, boolean stalled, List<int[]> messages) {
+    @Override
+    public String toString() {
+      return "Traffic{chats=" + chats + ", stalled=" + stalled + ", messages="
+          + messages.stream().map(m -> m[0] + ":" + m[1]).toList() + "}";
+    }
+  }
+
+  @Provide
+  Arbitrary<Traffic> traffic() {
+    Arbitrary<int[]> message = Combinators.combine(
+            Arbitraries.integers().between(0, 4),
+            Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(0, 64)),
+                net.jqwik.api.Tuple.of(2, Arbitraries.integers().between(0, STREAM_MAX - 64)
+                    .withDistribution(RandomDistribution.uniform()))))
+        .as((stream, size) -> new int[] {stream, size});
+    return Combinators.combine(
+            Arbitraries.integers().between(1, 4),
+            Arbitraries.of(true, false),
+            message.list().ofMinSize(30).ofMaxSize(120))
+        .as(Traffic::new);
+  }
+
+  /** Messages up to this size: a few dozen of them fill the connection's memory budget. */
+  private static final int STREAM_MAX = 16 * 1024;
+  private static final long BUDGET = 64 * 1024;
+
+  /**
+   * Streams under memory pressure lose nothing: bidi streams whose handlers read get every
+   * message back in order and end normally, even while a stream whose handler never reads holds
+   * the connection's reads (it fails with "stream buffer full" instead), and the server never
+   * stops reading for good.
+   */
+  @Property(tries = 10)
+  void streamsUnderPressureLoseNothing(@ForAll("traffic") Traffic traffic) throws Exception {
+    Statistics.label("stalled").collect(traffic.stalled());
+    Path socket = dir.resolve("s" + servers.incrementAndGet() + ".sock");
+    StreamService streams = new StreamService();
+    Running running = new Running();
+    TtrpcServer server = TtrpcServer.builder()
+        .addService(streams.definition())
+        .intercept(running)
+        .maxMessageSize(STREAM_MAX + 64)
+        .connectionMemoryBudget(BUDGET)
+        .build()
+        .start(socket.toString());
+    try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      channel.connect(UnixDomainSocketAddress.of(socket));
+      Reader reader = new Reader(channel, STREAM_MAX + 64);
+      reader.start();
+      int chats = traffic.chats();
+      long ignoreId = 2L * chats + 1;
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      for (int c = 0; c < chats; c++) {
+        out.write(new Step(Kind.CALL, 2L * c + 1, Frames.REQUEST, 2,
+            envelope(StreamService.NAME, "Chat", null, 0, false), Target.CHAT).bytes());
+      }
+      if (traffic.stalled()) {
+        out.write(new Step(Kind.CALL, ignoreId, Frames.REQUEST, 2,
+            envelope(StreamService.NAME, "Ignore", null, 0, false), null).bytes());
+      }
+      Map<Long, List<String>> sent = new HashMap<>();
+      int n = 0;
+      for (int[] m : traffic.messages()) {
+        boolean toIgnore = traffic.stalled() && m[0] <= 1;
+        long id = toIgnore ? ignoreId : 2L * (m[0] % chats) + 1;
+        String value = "s" + id + "-" + n++ + "-" + "p".repeat(m[1]);
+        if (!toIgnore) {
+          sent.computeIfAbsent(id, k -> new ArrayList<>()).add(value);
+        }
+        out.write(new Step(Kind.DATA, id, Frames.DATA, 0, StringValue.of(value).toByteArray(), null)
+            .bytes());
+      }
+      for (int c = 0; c < chats; c++) {
+        out.write(new Step(Kind.DATA, 2L * c + 1, Frames.DATA, END_OF_STREAM, new byte[0], null)
+            .bytes());
+      }
+      writeInChunks(channel, out.toByteArray(), List.of());
+      boolean ended = reader.await(a -> a.stream().filter(f -> f.type() == Frames.DATA
+              && f.flags() == END_OF_STREAM).count() >= chats, Duration.ofSeconds(15));
+      List<Answer> answers = reader.snapshot();
+      assertTrue(ended, "not every stream ended; answers: " + answers.size());
+      Statistics.label("bytes to the stream that does not read").collect(
+          traffic.stalled() ? traffic.messages().stream().filter(m -> m[0] <= 1)
+              .mapToInt(m -> m[1]).sum() / (32 * 1024) * 32 + " KiB+" : "none");
+      Statistics.label("ignoring stream failed").collect(answers.stream().anyMatch(
+          a -> traffic.stalled() && a.id() == ignoreId));
+      Map<Long, List<String>> echoed = new HashMap<>();
+      boolean ignoreEnded = false;
+      for (Answer a : answers) {
+        String where = "answer on stream " + a.id() + " (type " + a.type() + ", flags " + a.flags()
+            + ")";
+        if (a.id() == ignoreId && traffic.stalled()) {
+          // The stream ends once, failed; its later messages are refused one by one.
+          assertEquals(Frames.RESPONSE, a.type(), where);
+          assertEquals(Status.of(Status.Code.INVALID_ARGUMENT, ignoreEnded
+                  ? ServerConnection.NO_LONGER_ACTIVE : StreamingServerCall.BUFFER_FULL),
+              Frames.status(new RawConnection.Frame((int) a.id(), a.type(), a.flags(), a.data())),
+              where);
+          ignoreEnded = true;
+          continue;
+        }
+        assertTrue(a.id() < ignoreId && (a.id() & 1) == 1, where + ": not a chat stream");
+        assertEquals(Frames.DATA, a.type(), where + ": a chat that reads must not fail: "
+            + (a.type() == Frames.RESPONSE ? Frames.status(new RawConnection.Frame(
+                (int) a.id(), a.type(), a.flags(), a.data())) : ""));
+        if (a.flags() == END_OF_STREAM) {
+          continue;
+        }
+        echoed.computeIfAbsent(a.id(), k -> new ArrayList<>())
+            .add(StringValue.parseFrom(a.data()).getValue());
+      }
+      for (int c = 0; c < chats; c++) {
+        long id = 2L * c + 1;
+        assertEquals(sent.getOrDefault(id, List.of()), echoed.getOrDefault(id, List.of()),
+            "messages of stream " + id);
+      }
+      // The reader sees the end of the stream.
+      channel.shutdownInput();
+      reader.join(5000);
+      assertEquals(List.of(), reader.violations);
+    } finally {
+      streams.release.countDown();
+      server.shutdown();
+      assertTrue(server.awaitTermination(Duration.ofSeconds(5)),
+          "a connection outlived its peer: " + server);
+      assertTrue(running.awaitNone(Duration.ofSeconds(5)),
+          running.count.get() + " handlers still run after their peers left");
+      Files.deleteIfExists(socket);
+    }
+  }
+
   private static void run(Scenario scenario, Path socket) throws Exception {
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     channel.connect(UnixDomainSocketAddress.of(socket));
-    Reader reader = new Reader(channel);
+    Reader reader = new Reader(channel, MAX);
     reader.start();
     Statistics.label("tail").collect(scenario.tail());
     List<Step> steps = new ArrayList<>(scenario.steps());
