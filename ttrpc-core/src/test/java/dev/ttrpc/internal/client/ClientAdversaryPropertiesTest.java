@@ -26,6 +26,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -215,6 +216,113 @@ class ClientAdversaryPropertiesTest {
       }
     } finally {
       Files.deleteIfExists(socket);
+    }
+  }
+
+  /** One caller of the client against a server that reads nothing. */
+  record Caller(boolean bidi, int messages, int size) {}
+
+  record Stuck(List<Caller> callers, boolean closes, int deadlineMillis, int closeAfterMillis) {}
+
+  @Provide
+  Arbitrary<Stuck> stuck() {
+    Arbitrary<Caller> caller = Combinators.combine(
+            Arbitraries.of(true, false),
+            Arbitraries.integers().between(1, 24),
+            Arbitraries.integers().between(1, 256 * 1024).withDistribution(
+                net.jqwik.api.RandomDistribution.uniform()))
+        .as(Caller::new);
+    return Combinators.combine(
+            caller.list().ofMinSize(1).ofMaxSize(4),
+            Arbitraries.of(true, false),
+            Arbitraries.integers().between(100, 300),
+            Arbitraries.integers().between(50, 300))
+        .as(Stuck::new);
+  }
+
+  /**
+   * A server that accepts and then reads nothing cannot hang the client: calls and stream sends
+   * blocked on a full socket end at their deadline, or when the server closes the socket, and
+   * the client still closes and releases every buffer it had queued.
+   */
+  @Property(tries = 30)
+  void aServerThatReadsNothingCannotHangTheClient(@ForAll("stuck") Stuck stuck) throws Exception {
+    Statistics.label("server closes").collect(stuck.closes());
+    Path socket = dir.resolve("c" + sockets.incrementAndGet() + ".sock");
+    Duration deadline = stuck.closes() ? LONG_DEADLINE : Duration.ofMillis(stuck.deadlineMillis());
+    try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      listener.bind(UnixDomainSocketAddress.of(socket));
+      TtrpcClient client = TtrpcClient.builder().address(socket.toString()).connect();
+      SocketChannel peer = listener.accept();
+      try {
+        long started = System.nanoTime();
+        List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
+        int i = 0;
+        for (Caller c : stuck.callers()) {
+          String payload = i++ + "x".repeat(c.size());
+          CallOptions options = CallOptions.timeout(deadline);
+          outcomes.add(CompletableFuture.supplyAsync(
+              () -> c.bidi() ? chat(client, options, payload, c.messages())
+                  : echo(client, options, payload), NEW_THREAD));
+        }
+        long closedAt = Long.MAX_VALUE;
+        if (stuck.closes()) {
+          Thread.sleep(stuck.closeAfterMillis());
+          closedAt = System.nanoTime();
+          peer.close();
+        }
+        long latest = Math.min(closedAt, started + deadline.toNanos()) + MARGIN.toNanos();
+        for (int k = 0; k < outcomes.size(); k++) {
+          String what = "caller " + k + " " + stuck.callers().get(k);
+          Outcome o;
+          try {
+            o = outcomes.get(k).get(latest - System.nanoTime() + MARGIN.toNanos(),
+                TimeUnit.NANOSECONDS);
+          } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError(what + " hangs", e);
+          }
+          assertTrue(o.endNanos() <= latest, what + " ended "
+              + (o.endNanos() - latest) / 1_000_000 + " ms too late");
+          assertNotNull(o.status(), what + " succeeded against a server that reads nothing");
+          if (o.endNanos() < closedAt) {
+            assertEquals(Status.Code.DEADLINE_EXCEEDED, o.status().code(), what + ": " + o.status());
+            assertTrue(o.endNanos() - started >= deadline.toNanos(), what + " ended before its deadline");
+          } else {
+            assertTrue(o.status().code() == Status.Code.UNAVAILABLE
+                || o.status().code() == Status.Code.DEADLINE_EXCEEDED, what + ": " + o.status());
+          }
+        }
+      } finally {
+        // With the socket still full of unread requests, when the server did not close it.
+        client.close();
+        client.closeFuture().get(5, TimeUnit.SECONDS);
+        peer.close();
+      }
+    } finally {
+      Files.deleteIfExists(socket);
+    }
+  }
+
+  private static Outcome echo(TtrpcClient client, CallOptions options, String payload) {
+    try {
+      client.call(TestService.ECHO, StringValue.of(payload), options);
+      return new Outcome(List.of("answered"), null, System.nanoTime());
+    } catch (StatusException e) {
+      return new Outcome(List.of(), e.status(), System.nanoTime());
+    }
+  }
+
+  private static Outcome chat(TtrpcClient client, CallOptions options, String payload, int n) {
+    try (var call = client.bidiStream(StreamService.CHAT, options)) {
+      for (int i = 0; i < n; i++) {
+        call.send(StringValue.of(payload));
+      }
+      call.closeSend();
+      StringValue first = call.receive();
+      return new Outcome(first == null ? List.of() : List.of(first.getValue()), null,
+          System.nanoTime());
+    } catch (StatusException e) {
+      return new Outcome(List.of(), e.status(), System.nanoTime());
     }
   }
 
