@@ -13,9 +13,11 @@ import com.google.protobuf.StringValue;
 import dev.ttrpc.ServerCallContext;
 import dev.ttrpc.ServerHandlers;
 import dev.ttrpc.ServerInterceptor;
+import dev.ttrpc.CallOptions;
 import dev.ttrpc.Status;
 import dev.ttrpc.StreamReceiver;
 import dev.ttrpc.StreamSender;
+import dev.ttrpc.TtrpcClient;
 import dev.ttrpc.TtrpcServer;
 import dev.ttrpc.internal.wire.EnvelopeReader;
 import dev.ttrpc.internal.wire.MalformedEnvelopeException;
@@ -42,6 +44,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -525,7 +529,19 @@ class ServerAdversaryPropertiesTest {
         .build()
         .start(socket.toString());
     try {
-      run(scenario, socket);
+      try (TtrpcClient good = TtrpcClient.connect(socket.toString())) {
+        List<CompletableFuture<StringValue>> during = new ArrayList<>();
+        run(scenario, socket, () -> {
+          for (int i = 0; i < 3; i++) {
+            during.add(good.callAsync(TestService.ECHO, StringValue.of("during" + i),
+                CallOptions.timeout(Duration.ofSeconds(5))));
+          }
+        });
+        // Served meanwhile on its own connection, whatever the peer did.
+        for (int i = 0; i < during.size(); i++) {
+          assertEquals("during" + i, during.get(i).get(10, TimeUnit.SECONDS).getValue());
+        }
+      }
       // Other clients are still served.
       try (RawConnection fresh = RawConnection.connect(socket)) {
         fresh.write(Frames.request(1, "Echo", "alive"));
@@ -785,7 +801,8 @@ class ServerAdversaryPropertiesTest {
     }
   }
 
-  private static void run(Scenario scenario, Path socket) throws Exception {
+  /** Runs {@code meanwhile} once the peer's frames are written. */
+  private static void run(Scenario scenario, Path socket, Runnable meanwhile) throws Exception {
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     channel.connect(UnixDomainSocketAddress.of(socket));
     Reader reader = new Reader(channel, MAX);
@@ -817,6 +834,7 @@ class ServerAdversaryPropertiesTest {
         all.write(s.bytes());
       }
       writeInChunks(channel, all.toByteArray(), scenario.chunks());
+      meanwhile.run();
       switch (scenario.tail()) {
         case ANSWERED -> {
           boolean complete = reader.await(a -> model.missing(a) == null, Duration.ofSeconds(10));
