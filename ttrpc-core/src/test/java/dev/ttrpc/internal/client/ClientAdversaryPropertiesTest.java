@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.StringValue;
+import dev.ttrpc.BidiStreamCall;
 import dev.ttrpc.CallOptions;
 import dev.ttrpc.ServerStreamCall;
 import dev.ttrpc.Status;
 import dev.ttrpc.StatusException;
+import dev.ttrpc.StreamReceiver;
 import dev.ttrpc.TtrpcClient;
 import dev.ttrpc.TtrpcServer;
 import dev.ttrpc.internal.wire.EnvelopeReader;
@@ -56,7 +58,9 @@ import net.jqwik.api.statistics.Statistics;
  * frames: wrong stream ids, duplicated answers, Data on unary calls, broken envelopes, unknown
  * types, oversized frames, garbage, silence and closes mid-frame. Every call ends as the frames
  * sent decide, or at its deadline, or when the socket closes, never later; the client stays in
- * sync after every well-formed frame, closes, and leaves no buffer behind.
+ * sync after every well-formed frame, closes, and leaves no buffer behind. Two more properties
+ * block the client's writes: a server that reads nothing cannot hang calls or stream sends past
+ * their deadline or its close, and a stream the server ends releases a sender blocked on it.
  */
 class ClientAdversaryPropertiesTest {
   private static final int MAX = 2048;
@@ -303,6 +307,141 @@ class ClientAdversaryPropertiesTest {
     }
   }
 
+  /** How the fake server ends a bidi stream the client is still sending on. */
+  enum Terminal {
+    END,
+    ERROR,
+    FINAL_MESSAGE,
+    UNKNOWN_TYPE,
+    CLOSE
+  }
+
+  record Ended(Terminal terminal, int messages, int size, int readFirst, boolean keepsReading) {}
+
+  @Provide
+  Arbitrary<Ended> ended() {
+    return Combinators.combine(
+            Arbitraries.of(Terminal.class),
+            Arbitraries.integers().between(0, 40),
+            Arbitraries.integers().between(1, 64 * 1024)
+                .withDistribution(net.jqwik.api.RandomDistribution.uniform()),
+            Arbitraries.integers().between(0, 3),
+            Arbitraries.of(true, false))
+        .as(Ended::new);
+  }
+
+  /**
+   * A bidi stream the server ends while the client still sends, possibly blocked on a socket the
+   * server no longer reads, releases its sender at once: sends fail with the stream's end (or
+   * "already finished" after a normal end), the receiver gets that end, and nothing waits for the
+   * deadline.
+   */
+  @Property(tries = 40)
+  void aStreamEndedByTheServerReleasesItsSender(@ForAll("ended") Ended plan) throws Exception {
+    Statistics.label("terminal").collect(plan.terminal());
+    Path socket = dir.resolve("c" + sockets.incrementAndGet() + ".sock");
+    try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      listener.bind(UnixDomainSocketAddress.of(socket));
+      TtrpcClient client = TtrpcClient.builder().address(socket.toString()).connect();
+      RawConnection server = RawConnection.wrap(listener.accept());
+      try {
+        BidiStreamCall<StringValue, StringValue> call =
+            client.bidiStream(StreamService.CHAT, CallOptions.timeout(LONG_DEADLINE));
+        String payload = "x".repeat(plan.size());
+        CompletableFuture<Status> sendFailure = CompletableFuture.supplyAsync(() -> {
+          try {
+            for (int i = 0; i < plan.messages(); i++) {
+              call.send(StringValue.of(payload));
+            }
+            call.closeSend();
+            return null;
+          } catch (StatusException e) {
+            return e.status();
+          }
+        }, NEW_THREAD);
+        RawConnection.Frame request = server.readFrame(Duration.ofSeconds(5));
+        assertNotNull(request);
+        long id = request.streamId() & LAST_ID;
+        // Frames that surely come: the messages and the half-close.
+        for (int i = 0; i < Math.min(plan.readFirst(), plan.messages() + 1); i++) {
+          assertNotNull(server.readFrame(Duration.ofSeconds(5)));
+        }
+        Status end;
+        List<String> messages = List.of();
+        switch (plan.terminal()) {
+          case END -> {
+            server.write(new Frame(id, 3, 5, new byte[0], Sem.DATA, null, 0).bytes());
+            end = null;
+          }
+          case ERROR -> {
+            end = Status.of(Status.Code.ABORTED, "ended by the server");
+            server.write(new Frame(id, 2, 0, errorEnvelope(end), Sem.STATUS, end, 0).bytes());
+          }
+          case FINAL_MESSAGE -> {
+            server.write(okResponse(id, "final").bytes());
+            end = null;
+            messages = List.of("final");
+          }
+          case UNKNOWN_TYPE -> {
+            server.write(new Frame(id, 9, 0, new byte[0], Sem.OTHER_TYPE, null, 0).bytes());
+            end = Status.of(Status.Code.INTERNAL, "ttrpc: unknown message type 9 received");
+          }
+          default -> {
+            server.close();
+            end = ClientConnection.CLOSED;
+          }
+        }
+        long endedAt = System.nanoTime();
+        Thread drain = null;
+        if (plan.keepsReading() && plan.terminal() != Terminal.CLOSE) {
+          drain = new Thread(() -> {
+            try {
+              while (server.readFrame(LONG_DEADLINE) != null) {
+                // Whatever the client still sends.
+              }
+            } catch (Exception e) {
+              // Closed below.
+            }
+          }, "adversary-drain");
+          drain.setDaemon(true);
+          drain.start();
+        }
+        Outcome received;
+        Status sent;
+        try {
+          received = CompletableFuture.supplyAsync(() -> drain(call, call::close), NEW_THREAD)
+              .get(MARGIN.toMillis(), TimeUnit.MILLISECONDS);
+          sent = sendFailure.get(MARGIN.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          throw new AssertionError("the stream's receiver or sender still waits after its end", e);
+        }
+        assertTrue(System.nanoTime() - endedAt < MARGIN.toNanos(), "the stream ended late");
+        assertEquals(end, received.status(), "how the stream ended");
+        if (end == null || plan.terminal() == Terminal.CLOSE) {
+          assertEquals(messages, received.messages());
+        }
+        if (sent != null) {
+          Status expected = end == null
+              ? Status.of(Status.Code.FAILED_PRECONDITION, "ttrpc: stream already finished")
+              : end;
+          assertEquals(expected, sent, "why a send failed");
+        }
+        if (drain != null) {
+          server.close();
+          // A read still queued when the connection closes is never run: stop waiting for it.
+          drain.interrupt();
+          drain.join(5000);
+        }
+      } finally {
+        client.close();
+        client.closeFuture().get(5, TimeUnit.SECONDS);
+        server.close();
+      }
+    } finally {
+      Files.deleteIfExists(socket);
+    }
+  }
+
   private static Outcome echo(TtrpcClient client, CallOptions options, String payload) {
     try {
       client.call(TestService.ECHO, StringValue.of(payload), options);
@@ -509,6 +648,11 @@ class ClientAdversaryPropertiesTest {
   }
 
   private static Outcome drain(ServerStreamCall<StringValue> call) {
+    return drain(call, call::close);
+  }
+
+  /** Receives until the end, then closes the call with {@code close}. */
+  private static Outcome drain(StreamReceiver<StringValue> call, Runnable close) {
     List<String> got = new ArrayList<>();
     try {
       for (StringValue v = call.receive(); v != null; v = call.receive()) {
@@ -518,7 +662,7 @@ class ClientAdversaryPropertiesTest {
     } catch (RuntimeException e) {
       return new Outcome(got, statusOf(e), System.nanoTime());
     } finally {
-      call.close();
+      close.run();
     }
   }
 
