@@ -336,7 +336,7 @@ class ClientAdversaryPropertiesTest {
    * "already finished" after a normal end), the receiver gets that end, and nothing waits for the
    * deadline.
    */
-  @Property(tries = 40)
+  @Property(tries = 150)
   void aStreamEndedByTheServerReleasesItsSender(@ForAll("ended") Ended plan) throws Exception {
     Statistics.label("terminal").collect(plan.terminal());
     Path socket = dir.resolve("c" + sockets.incrementAndGet() + ".sock");
