@@ -89,9 +89,12 @@ class AcceptBackoffTest {
         RawConnection.Frame answer = c.readFrame(Duration.ofSeconds(20));
         assertEquals("after EMFILE", Frames.stringPayload(answer));
       }
+      // The backlog's 44 closed connections are accepted in a burst now, which can run out of
+      // descriptors once more: a further episode, which must end like the first.
       String after = Files.readString(log);
-      assertEquals(episodes, count(after, "cannot accept connections"), after);
-      assertEquals(episodes, count(after, "accepting connections on"), after);
+      int episodesAfter = count(after, "cannot accept connections");
+      assertTrue(episodesAfter >= episodes && episodesAfter <= episodes + 2, after);
+      assertEquals(episodesAfter, count(after, "accepting connections on"), after);
       assertTrue(!after.contains("\tat "), "no stack traces:\n" + after);
     } finally {
       for (RawConnection c : connections) {
