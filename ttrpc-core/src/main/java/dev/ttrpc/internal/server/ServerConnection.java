@@ -364,10 +364,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
   /**
    * While reads are paused for memory, looks again every {@link InboundMessages#GRACE_NANOS}:
-   * resumes reads if the memory is free, and if no reader has taken a stream message meanwhile
-   * while unread stream messages hold over half the budget, fails the stream with the most unread
-   * bytes ("stream buffer full", as a stalled stream is failed), so that streams whose handlers do
-   * not read cannot hold the connection forever.
+   * resumes reads if the memory is free, and if no reader has taken a stream message meanwhile,
+   * fails the stream with the most unread bytes ("stream buffer full", as a stalled stream is
+   * failed), so that streams whose handlers do not read cannot hold the connection forever. A
+   * pause for stream messages always ends: readers either empty the queues or are failed one
+   * stream per period (see {@link #maybeResumeReads}).
    */
   private void watchMemoryPause() {
     if (memoryWatchScheduled) {
@@ -384,11 +385,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
               if (!pausedForStreams && !pausedForBudget) {
                 return;
               }
-              // Only when streams hold most of the memory: a pause for running calls waits for
-              // them, and must not cost a stream that merely has a message waiting.
-              if (pausedForStreams
-                  && streamTakes.get() == takesBefore
-                  && streamBytes.get() > memoryBudget / 2) {
+              if (pausedForStreams && streamTakes.get() == takesBefore && streamBytes.get() > 0) {
                 StreamingServerCall fullest = fullestStream();
                 if (fullest != null) {
                   endStream(
@@ -626,7 +623,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
       pausedForBudget = false;
       readGate.release();
     }
-    if (pausedForStreams && inboundBytes() <= memoryBudget / 2) {
+    // Also once no stream message is left unread: what remains is running calls, which the
+    // Request budget (admit) governs; waiting for them here could wait forever.
+    if (pausedForStreams && (inboundBytes() <= memoryBudget / 2 || streamBytes.get() == 0)) {
       pausedForStreams = false;
       readGate.release();
     }

@@ -220,6 +220,51 @@ class StreamMemoryBudgetTest {
     }
   }
 
+  /**
+   * A stream that never reads holds just under half the budget, so once a reading stream has
+   * pushed the connection over the budget and emptied its own queue, the connection (with the
+   * calls' own charge) is still above half the budget: reads must not stay paused for good.
+   */
+  @Test
+  void aStalledStreamJustUnderHalfTheBudgetDoesNotHoldReadsForever() throws Exception {
+    Path socket = start();
+    java.util.List<byte[]> frames = new java.util.ArrayList<>();
+    frames.add(open(1, "Never"));
+    byte[] stalled = BytesValue.of(ByteString.copyFrom(new byte[65_000])).toByteArray();
+    // 8 messages of 65,000 bytes: above half the budget less the two calls' charge, below half.
+    for (int m = 0; m < 8; m++) {
+      frames.add(frame(1, 0, stalled));
+    }
+    frames.add(open(3, "Count"));
+    byte[] message = message();
+    for (int m = 0; m < 32; m++) {
+      frames.add(frame(3, 0, message));
+    }
+    frames.add(frame(3, RC | ND, new byte[0]));
+    try (RawConnection c = RawConnection.connect(socket)) {
+      Writer writer = new Writer(c, frames);
+      // The counting stream's handler starts reading only once reads are paused for the budget.
+      writer.settle();
+      open.countDown();
+      long count = -1;
+      boolean neverFailed = false;
+      while (count < 0) {
+        Frame f = c.readFrame(Duration.ofSeconds(20));
+        if (f.streamId() == 3) {
+          count = int64(f);
+        } else {
+          Status status = Frames.status(f);
+          if (status.message().equals(StreamingServerCall.BUFFER_FULL)) {
+            neverFailed = true;
+          }
+        }
+      }
+      writer.done.get(30, TimeUnit.SECONDS);
+      assertEquals(32L * MESSAGE, count, "the stream that reads got every byte");
+      assertTrue(neverFailed, "the stream that never reads was failed to make room");
+    }
+  }
+
   @Test
   void streamsNeverReadAreFailedSoThatTheOthersGoOn() throws Exception {
     Path socket = start();
