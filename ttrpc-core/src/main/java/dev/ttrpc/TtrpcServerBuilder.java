@@ -145,7 +145,8 @@ public final class TtrpcServerBuilder {
    *       answered at once with {@code RESOURCE_EXHAUSTED} and not run;
    *   <li>a client that holds twice the budget in unread answers is disconnected;
    *   <li>a stream message that takes the connection past the budget pauses reading until the
-   *       connection holds half the budget again, whether or not the client takes its answers
+   *       connection holds half the budget again or no stream message is left unread, whether or
+   *       not the client takes its answers
    *       (only handlers reading their streams free that memory); if no handler takes a stream
    *       message for a second meanwhile, the stream with the most unread bytes fails with {@code
    *       ttrpc: stream buffer full}.
