@@ -26,10 +26,9 @@ import java.util.function.LongConsumer;
  * message size limit) plus what one socket read already held.
  *
  * <p>Each message is queued with the bytes it stands for, and every change of the queued bytes is
- * reported to a callback, so that a connection can keep a total over all its streams: {@code
- * +bytes} when a message is queued (before any reader can take it, so the total never goes below
- * what is queued), {@code -bytes} after messages left the queue (taken, or dropped when the stream
- * is abandoned). Every byte counted in is counted out exactly once, at the latest when the stream
+ * reported to a callback under this queue's lock, so that a connection can keep a total over all
+ * its streams that never goes below what is queued: {@code +bytes} when a message is queued,
+ * {@code -bytes} when messages leave the queue (taken, or dropped when the stream is abandoned). Every byte counted in is counted out exactly once, at the latest when the stream
  * is abandoned.
  *
  * <p>Thread-safe: one producer, any number of consumers (each message goes to one of them).
@@ -90,9 +89,9 @@ public final class InboundMessages<T> {
   /**
    * @param gate the connection's read gate, held while this stream's reader is behind; null for a
    *     stream whose producer needs no pacing (tests)
-   * @param bytesChanged told each change of the queued bytes: on the producer's thread under this
-   *     queue's lock when a message is queued, on the consumer's thread after messages left the
-   *     queue; it must be quick and must not block or call back into this queue
+   * @param bytesChanged told each change of the queued bytes, under this queue's lock, on the
+   *     thread that queued or removed the messages; it must be quick and must not block or call
+   *     back into this queue
    */
   public InboundMessages(ReadGate gate, LongConsumer bytesChanged) {
     this.gate = gate;
@@ -180,23 +179,21 @@ public final class InboundMessages<T> {
 
   /** The stream is gone: queued messages are dropped and every receive fails with {@code status}. */
   public void abandon(Status status) {
-    long dropped = 0;
     lock.lock();
     try {
       if (abandoned == null) {
         abandoned = status;
         queue.clear();
-        dropped = queuedBytes;
-        queuedBytes = 0;
+        if (queuedBytes > 0) {
+          bytesChanged.accept(-queuedBytes);
+          queuedBytes = 0;
+        }
         ended = true;
         releaseReads();
         available.signalAll();
       }
     } finally {
       lock.unlock();
-    }
-    if (dropped > 0) {
-      bytesChanged.accept(-dropped);
     }
   }
 
@@ -242,19 +239,8 @@ public final class InboundMessages<T> {
    * @throws StatusException the stream's failure, or DEADLINE_EXCEEDED if the wait timed out (the
    *     stream stays usable), or CANCELLED if the thread was interrupted
    */
-  public T take(long timeoutNanos) {
-    int[] bytes = new int[1];
-    try {
-      return takeLocked(timeoutNanos, bytes);
-    } finally {
-      if (bytes[0] > 0) {
-        bytesChanged.accept(-bytes[0]);
-      }
-    }
-  }
-
   @SuppressWarnings("unchecked")
-  private T takeLocked(long timeoutNanos, int[] takenBytes) {
+  public T take(long timeoutNanos) {
     lock.lock();
     try {
       long remaining = timeoutNanos;
@@ -285,7 +271,7 @@ public final class InboundMessages<T> {
         Sized sized = (Sized) head;
         message = sized.message;
         queuedBytes -= sized.bytes;
-        takenBytes[0] = sized.bytes;
+        bytesChanged.accept(-sized.bytes);
       }
       if (holding) {
         lastProgress = System.nanoTime();

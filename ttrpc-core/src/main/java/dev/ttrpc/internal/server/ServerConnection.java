@@ -313,9 +313,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Called by a stream's queue (see {@link InboundMessages}) when its unread bytes change: {@code
-   * +bytes} on the event loop as a message is queued, {@code -bytes} on the reader's thread. A
-   * reader that frees bytes while reads are paused for memory asks the loop to look again.
+   * Called by a stream's queue (see {@link InboundMessages}) under its lock when its unread bytes
+   * change: {@code +bytes} on the event loop as a message is queued, {@code -bytes} on the thread
+   * that removed messages. A reader that frees bytes while reads are paused for memory asks the
+   * loop to look again (a queued task: nothing here blocks).
    */
   void streamBytesChanged(long delta) {
     streamBytes.addAndGet(delta);
@@ -349,7 +350,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
    * free this memory, so reading on would let it grow without bound.
    */
   private void checkStreamMemory() {
-    if (pausedForStreams) {
+    if (pausedForStreams || inboundBytes() <= memoryBudget) {
       return;
     }
     pausedForMemory = true;

@@ -14,10 +14,9 @@ import dev.ttrpc.Status;
 import dev.ttrpc.StatusException;
 import dev.ttrpc.StreamReceiver;
 import dev.ttrpc.TtrpcClient;
-import dev.ttrpc.TtrpcServer;
 import dev.ttrpc.internal.wire.EnvelopeReader;
 import dev.ttrpc.internal.wire.RequestEnvelope;
-import dev.ttrpc.testing.LeakCheck;
+import dev.ttrpc.testing.AnchorServer;
 import dev.ttrpc.testing.RawConnection;
 import dev.ttrpc.testing.StreamService;
 import dev.ttrpc.testing.TestService;
@@ -71,7 +70,7 @@ class ClientAdversaryPropertiesTest {
   private static final Duration LONG_DEADLINE = Duration.ofSeconds(30);
 
   private static Path dir;
-  private static TtrpcServer anchor;
+  private static AnchorServer anchor;
   private static final AtomicInteger sockets = new AtomicInteger();
 
   /**
@@ -80,25 +79,13 @@ class ClientAdversaryPropertiesTest {
    */
   @BeforeContainer
   static void start() throws IOException {
-    dir = Files.createTempDirectory("ttrpc-client-adversary");
-    anchor = TtrpcServer.builder().addService(new TestService().definition()).build()
-        .start(dir.resolve("anchor.sock").toString());
+    anchor = AnchorServer.start("ttrpc-client-adversary");
+    dir = anchor.dir();
   }
 
   @AfterContainer
   static void noLeaks() throws Exception {
-    try {
-      anchor.shutdownNow();
-      assertTrue(anchor.awaitTermination(Duration.ofSeconds(5)));
-      new LeakCheck().afterAll(null);
-    } finally {
-      try (var files = Files.list(dir)) {
-        for (Path p : files.toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
-      Files.deleteIfExists(dir);
-    }
+    anchor.stop();
   }
 
   enum Kind {

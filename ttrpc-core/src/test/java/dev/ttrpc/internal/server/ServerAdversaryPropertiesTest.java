@@ -22,8 +22,8 @@ import dev.ttrpc.TtrpcServer;
 import dev.ttrpc.internal.wire.EnvelopeReader;
 import dev.ttrpc.internal.wire.MalformedEnvelopeException;
 import dev.ttrpc.internal.wire.ResponseEnvelope;
+import dev.ttrpc.testing.AnchorServer;
 import dev.ttrpc.testing.Frames;
-import dev.ttrpc.testing.LeakCheck;
 import dev.ttrpc.testing.RawConnection;
 import dev.ttrpc.testing.StreamService;
 import dev.ttrpc.testing.TestService;
@@ -80,29 +80,17 @@ class ServerAdversaryPropertiesTest {
    * Holds the shared event loops for the whole class: were they stopped after each try's server,
    * their termination would end every connection and hide a connection the server failed to end.
    */
-  private static TtrpcServer anchor;
+  private static AnchorServer anchor;
 
   @BeforeContainer
   static void start() throws IOException {
-    dir = Files.createTempDirectory("ttrpc-adversary");
-    anchor = TtrpcServer.builder().addService(new TestService().definition()).build()
-        .start(dir.resolve("anchor.sock").toString());
+    anchor = AnchorServer.start("ttrpc-adversary");
+    dir = anchor.dir();
   }
 
   @AfterContainer
   static void noLeaks() throws Exception {
-    try {
-      anchor.shutdownNow();
-      assertTrue(anchor.awaitTermination(Duration.ofSeconds(5)));
-      new LeakCheck().afterAll(null);
-    } finally {
-      try (var files = Files.list(dir)) {
-        for (Path p : files.toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
-      Files.deleteIfExists(dir);
-    }
+    anchor.stop();
   }
 
   /** The methods a generated request may call; all end on their own or when the peer leaves. */
